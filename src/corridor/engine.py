@@ -1,0 +1,89 @@
+"""The daily loop: one fixed phase order, the same for every run of a model.
+
+A :class:`Simulation` owns the world (network, agents, levers, random streams,
+recorder) and a list of processes. Each day it
+
+1. sets the levers in force (``policies`` phase), then
+2. runs every process's ``step(sim, tick)`` in the order the model pack declares,
+3. advances day counters and closes the day's record.
+
+The corridor model's order is ``policies -> departures -> movement -> enforcement ->
+predation -> asylum -> border -> record`` (see docs/model.md). A process declares the
+agent columns it reads and writes, so the order can be checked by reading one list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .agents import AgentTable
+from .indicators import Recorder
+from .network import Network
+from .policies import Levers, LeverSchedule
+from .rng import RandomStreams
+
+__all__ = ["Process", "Simulation"]
+
+
+class Process(Protocol):
+    """One mechanism of a model, run once a day in its phase."""
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+
+    def step(self, sim: Simulation, tick: int) -> None: ...
+
+
+@dataclass
+class Simulation:
+    network: Network
+    agents: AgentTable
+    schedule: LeverSchedule
+    streams: RandomStreams
+    recorder: Recorder
+    processes: Sequence[Process]
+    day0: dt.date                     # date of tick 0 (start of spin-up)
+    n_ticks: int
+    nationalities: tuple[str, ...]
+    context: dict[str, Any] = field(default_factory=dict)   # model-wide derived arrays
+    levers: Levers | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    tick: int = 0
+
+    @property
+    def params(self) -> Any:
+        assert self.levers is not None
+        return self.levers.params
+
+    def date(self, tick: int) -> dt.date:
+        return self.day0 + dt.timedelta(days=int(tick))
+
+    def active(self) -> np.ndarray:
+        """Slots of agents still in the simulation."""
+        return np.flatnonzero(self.agents.live)
+
+    def step(self, tick: int) -> None:
+        self.tick = tick
+        self.recorder.set_tick(tick)
+        t0 = time.perf_counter()
+        self.levers = self.schedule.at(tick)
+        self.timings["policies"] = self.timings.get("policies", 0.0) + time.perf_counter() - t0
+        for proc in self.processes:
+            t0 = time.perf_counter()
+            proc.step(self, tick)
+            self.timings[proc.name] = self.timings.get(proc.name, 0.0) + time.perf_counter() - t0
+        dis = self.agents.days_in_status
+        np.minimum(dis + 1, np.iinfo(dis.dtype).max, out=dis, where=self.agents.live)
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        for tick in range(self.n_ticks):
+            self.step(tick)
+            if progress is not None:
+                progress(tick + 1, self.n_ticks)

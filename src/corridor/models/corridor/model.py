@@ -1,0 +1,248 @@
+"""Assemble a corridor-model :class:`~corridor.engine.Simulation` from a scenario.
+
+Checks everything a scenario refers to (places, parameters, keys, bounds, policy
+windows) before the first day runs, and reports problems as ``ScenarioError`` /
+``DataError`` naming the file, the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from ...agents import AgentTable
+from ...engine import Simulation
+from ...errors import DataError
+from ...indicators import Indicator, Recorder
+from ...network import MODES, Network, load_network
+from ...params import ParamError, ParamSpec, Source, resolve
+from ...policies import LeverSchedule, compile_policy
+from ...rng import RandomStreams
+from ...scenario.loader import Scenario
+from ...scenario.schema import ParamOverride
+from .asylum import Asylum
+from .bookkeeping import Bookkeeping
+from .border import Border
+from .departures import Departures
+from .derived import static_arrays
+from .enforcement import Enforcement
+from .movement import Movement
+from .parameters import LOCATION_VALUED, PARAM_SPECS
+from .predation import Predation
+from .states import AGENT_COLUMNS, DOCUMENTS, GROUPS, OUTCOMES
+
+__all__ = ["INDICATORS", "PHASES", "ParamRecord", "build_simulation", "default_parameters",
+           "builtin_network_paths"]
+
+#: The daily phase order of the corridor model (the engine runs "policies" first).
+PHASES = ("policies", "departures", "movement", "enforcement", "predation", "asylum", "border",
+          "record")
+
+INDICATORS = (
+    Indicator("departures", "flow", "people leaving home for the first time"),
+    Indicator("entries_mexico", "flow", "crossings into Mexico from the south (re-entries included)"),
+    Indicator("detentions_mexico", "flow", "detentions by Mexico's migration authority"),
+    Indicator("deportations_mexico", "flow", "deportations by Mexico"),
+    Indicator("victimizations", "flow", "crimes against migrants (all types)"),
+    Indicator("robberies", "flow", "robberies and extortions"),
+    Indicator("kidnappings", "flow", "kidnappings"),
+    Indicator("deaths", "flow", "deaths (crime, kidnapping, border crossing)"),
+    Indicator("asylum_applications_mexico", "flow", "asylum applications in Mexico"),
+    Indicator("asylum_grants_mexico", "flow", "asylum decisions granting protection"),
+    Indicator("asylum_denials_mexico", "flow", "asylum decisions refusing protection"),
+    Indicator("arrivals_us_border", "flow", "arrivals in a Mexican border city on a journey north"),
+    Indicator("crossing_attempts_us", "flow", "attempts to cross into the US"),
+    Indicator("apprehensions_us", "flow", "apprehensions by the US Border Patrol"),
+    Indicator("entries_us", "flow", "crossings into the US without apprehension"),
+    Indicator("gave_up", "flow", "people who stop trying"),
+    Indicator("waiting_south", "stock", "people waiting in southern Mexico (Chiapas, Tabasco)"),
+    Indicator("waiting_north", "stock", "people waiting in Mexican border cities"),
+    Indicator("in_transit", "stock", "people on the way (travelling, resting or held by criminals)"),
+    Indicator("detained_mexico", "stock", "people held in Mexican migration stations"),
+)
+
+_HERE = Path(str(resources.files("corridor") / "models" / "corridor"))
+_DATA = Path(str(resources.files("corridor") / "data" / "corridor"))
+DEFAULT_FILES = (_HERE / "parameters.yaml", _HERE / "fitted.yaml")
+
+
+def builtin_network_paths() -> tuple[Path, Path]:
+    return _DATA / "network" / "nodes.csv", _DATA / "network" / "routes.csv"
+
+
+@dataclass(frozen=True)
+class ParamRecord:
+    """A parameter in force at the start of a run: its value as given and its source."""
+
+    name: str
+    value: Any
+    unit: str
+    source: Source
+    file: str
+
+
+def default_parameters() -> dict[str, ParamRecord]:
+    """The pack's default values and sources (parameters.yaml, then fitted.yaml)."""
+    out: dict[str, ParamRecord] = {}
+    for path in DEFAULT_FILES:
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(f"cannot read defaults ({exc})", where=path) from None
+        for name, entry in raw.items():
+            if name not in PARAM_SPECS:
+                raise DataError(f"unknown parameter {name!r}", where=path, at=name,
+                                expected="a parameter declared in parameters.py")
+            try:
+                ov = ParamOverride.model_validate(entry)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                raise DataError(e["msg"], where=path,
+                                at=".".join([name, *map(str, e["loc"])])) from None
+            if ov.source is None:
+                raise DataError("no source", where=path, at=f"{name}.source",
+                                expected="a source (seed, facts, fitted or assumption)")
+            out[name] = ParamRecord(name, ov.value, ov.unit, ov.source, str(path))
+    missing = sorted(set(PARAM_SPECS) - set(out))
+    if missing:
+        raise DataError(f"no default for {', '.join(missing)}", where=DEFAULT_FILES[0])
+    return out
+
+
+def _merge_value(base: Any, over: Any) -> Any:
+    if isinstance(base, Mapping) and isinstance(over, Mapping):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge_value(base.get(k), v) if k in base else v
+        return out
+    return over
+
+
+def _axes(net: Network, nationalities: tuple[str, ...], first_year: int, last_year: int) -> dict:
+    origins = [net.ids[i] for i in np.flatnonzero(net.mask("kind", ["origin"]))]
+    return {
+        "nationality": nationalities, "region": net.regions, "zone": net.zones, "mode": MODES,
+        "group": GROUPS, "documents": DOCUMENTS, "outcome": OUTCOMES, "origin": tuple(origins),
+        "month": tuple(range(1, 13)), "year": tuple(range(first_year, last_year + 1)),
+    }
+
+
+def _locations_to_index(value: Any, net: Network, path: str) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _locations_to_index(v, net, f"{path}.{k}") for k, v in value.items()}
+    if isinstance(value, str):
+        if not net.has(value):
+            raise ParamError(f"unknown location {value!r}", path, "a location id from nodes.csv")
+        return net.index(value)
+    return value
+
+
+def _prune_nationalities(value: Any, pspec: ParamSpec, nats: tuple[str, ...]) -> Any:
+    """Defaults cover more nationalities than a scenario may model: keep the ones it does."""
+    if pspec.dims[:1] == ("nationality",) and isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if k == "*" or k in nats}
+    return value
+
+
+def _check_shares(name: str, arr: np.ndarray, rows: tuple[str, ...], scenario: Scenario,
+                  used: np.ndarray | None = None) -> None:
+    sums = arr.sum(axis=-1)
+    for i, s in enumerate(np.atleast_1d(sums)):
+        if (used is None or used[i]) and abs(s - 1.0) > 1e-6:
+            key = f"parameters.{name}" + (f".value.{rows[i]}" if arr.ndim > 1 else ".value")
+            raise scenario.error(f"shares add up to {s:g}", key, "shares adding up to 1")
+
+
+def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulation:
+    spec = scenario.spec
+    if spec.network is None:
+        nodes, routes = builtin_network_paths()
+    else:
+        nodes, routes = Path(spec.network.nodes), Path(spec.network.routes)
+    net = load_network(nodes, routes)
+    nats = tuple(spec.nationalities)
+    day0 = spec.start - dt.timedelta(days=spec.spin_up_days)
+    n_ticks = (spec.end - day0).days + 1
+    axes = _axes(net, nats, day0.year, spec.end.year)
+
+    # parameters: defaults, then the scenario's overrides
+    defaults = default_parameters()
+    base: dict[str, np.ndarray] = {}
+    for name, pspec in PARAM_SPECS.items():
+        rec = defaults[name]
+        value, origin_file = _prune_nationalities(rec.value, pspec, nats), rec.file
+        over = spec.parameters.get(name)
+        if over is not None:
+            value = _merge_value(value, over.value)
+            origin_file = str(scenario.file_for(f"parameters.{name}"))
+        at = f"parameters.{name}.value"
+        try:
+            if name in LOCATION_VALUED:
+                value = _locations_to_index(value, net, at)
+            base[name] = resolve(pspec, value, axes, path=at)
+        except ParamError as exc:
+            from ...errors import ScenarioError
+            raise ScenarioError(exc.message, where=origin_file, at=exc.at,
+                                expected=exc.expected or None) from None
+    for name in spec.parameters:
+        if name not in PARAM_SPECS:
+            raise scenario.error("unknown parameter", f"parameters.{name}",
+                                 "a parameter listed by `corridor evidence`")
+
+    used = base["departures_per_year"].sum(axis=1) > 0
+    _check_shares("origin_share", base["origin_share"], nats, scenario, used)
+    _check_shares("group_share", base["group_share"], nats, scenario)
+    _check_shares("predation_outcome_share", base["predation_outcome_share"], (), scenario)
+
+    policies = []
+    for i, pol in enumerate(spec.policies):
+        at = f"policies.{i}"
+        if pol.start > spec.end or (pol.end is not None and pol.end < day0):
+            raise scenario.error(f"policy {pol.name!r} ({pol.start} to {pol.end or 'end'}) is "
+                                 "outside the run", f"{at}.start",
+                                 f"dates between {day0} and {spec.end}")
+        try:
+            policies.append(compile_policy(pol, specs=PARAM_SPECS, axes=axes, network=net,
+                                           day0=day0, n_ticks=n_ticks, at=at))
+        except ParamError as exc:
+            raise scenario.error(exc.message, exc.at, exc.expected or None) from None
+    schedule = LeverSchedule(base, PARAM_SPECS, policies, net)
+    problems = schedule.check(n_ticks)
+    if problems:
+        name, exc = problems[0]
+        idx = [p.name for p in spec.policies].index(name)
+        raise scenario.error(exc.message, f"policies.{idx}", exc.expected or None)
+
+    agents = AgentTable(AGENT_COLUMNS, capacity=4096)
+    recorder = Recorder(INDICATORS, n_ticks - spec.spin_up_days, len(nats), net.n_locations,
+                        first_tick=spec.spin_up_days)
+    origin_ids = axes["origin"]
+    context = {
+        "static": static_arrays(net, nats),
+        "first_year": day0.year,
+        "population_scale": float(spec.population_scale),
+        "origin_locations": np.array([net.index(o) for o in origin_ids], dtype=np.int64),
+        "zone_south": net.zones.index("south_mx") if "south_mx" in net.zones else -1,
+        "zone_north": net.zones.index("north_mx") if "north_mx" in net.zones else -1,
+        "param_specs": PARAM_SPECS,
+        "param_records": {n: defaults[n] for n in PARAM_SPECS},
+    }
+    processes = [Departures(), Movement(), Enforcement(), Predation(), Asylum(), Border(),
+                 Bookkeeping()]
+    assert tuple(["policies", *[p.name for p in processes]]) == PHASES
+    return Simulation(network=net, agents=agents, schedule=schedule,
+                      streams=RandomStreams(spec.seed if seed is None else seed),
+                      recorder=recorder, processes=processes, day0=day0, n_ticks=n_ticks,
+                      nationalities=nats, context=context)
+
+
+def param_specs() -> Mapping[str, ParamSpec]:
+    return PARAM_SPECS

@@ -1,0 +1,49 @@
+"""Statuses, categories and agent columns of the corridor model."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["Status", "GROUPS", "DOCUMENTS", "OUTCOMES", "AGENT_COLUMNS", "FINAL", "WAITING"]
+
+
+class Status(IntEnum):
+    """Every agent is in exactly one status."""
+
+    TRANSIT = 0          # on the way north: at a place between legs, or on a route
+    WAITING_NORTH = 1    # in a Mexican border city, preparing to cross
+    DETAINED_MX = 2      # held by Mexico's migration authority, awaiting deportation
+    ASYLUM_MX = 3        # asylum applicant in Mexico, held in the state where they applied
+    KIDNAPPED = 4        # held by criminals
+    RETURNED_BY_MX = 5   # deported by Mexico, deciding whether to try again
+    RETURNED_BY_US = 6   # returned or removed by the US, deciding whether to try again
+    # final statuses (the agent leaves the simulation)
+    IN_US = 7            # crossed into the US without being apprehended
+    DEAD = 8
+    GAVE_UP = 9          # stopped trying: went home or stayed where they were
+    PROTECTED_MX = 10    # recognised as a refugee in Mexico and stayed
+
+
+FINAL = (Status.IN_US, Status.DEAD, Status.GAVE_UP, Status.PROTECTED_MX)
+#: Statuses counted as "waiting" (the waiting_south / waiting_north indicators).
+WAITING = (Status.WAITING_NORTH, Status.ASYLUM_MX, Status.RETURNED_BY_MX, Status.RETURNED_BY_US)
+
+GROUPS = ("alone", "family", "unaccompanied_minor")
+DOCUMENTS = ("none", "visitor_card", "transit_document", "visa", "asylum_receipt", "refugee")
+OUTCOMES = ("robbery_extortion", "kidnapping", "death")
+
+#: Model columns on top of corridor.agents.BASE_COLUMNS (dtype, default).
+AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
+    "nationality": ("int8", 0),
+    "group": ("int8", 0),            # index into GROUPS
+    "documents": ("int8", 0),        # index into DOCUMENTS
+    "caravan": ("int8", 0),          # 1 when travelling with a caravan
+    "origin": ("int16", -1),         # home location
+    "attempts": ("int16", 1),        # journeys started (1 = first)
+    "money": ("float32", 0.0),       # US dollars carried
+    "timer": ("int16", 0),           # days left in a timed status (detention, waiting, ...)
+    "mode": ("int8", -1),            # travel mode on the current route (index into MODES)
+    "applied_asylum": ("int8", 0),   # 1 once the agent has applied for asylum in Mexico
+    "exposure_detect": ("float32", 0.0),  # today's detection hazard (integrated), then reset
+    "exposure_prey": ("float32", 0.0),    # today's predation hazard (integrated), then reset
+}

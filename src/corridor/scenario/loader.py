@@ -1,0 +1,229 @@
+"""Read scenario YAML files: ``extends`` chains, merging, validation, clear errors.
+
+``load_scenario`` returns a :class:`Scenario`: the validated :class:`ScenarioFile`,
+the file it came from, the chain of files it extends, and a content hash. Every
+error names the file, the key path and what was expected (see
+:class:`corridor.errors.ScenarioError`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import ScenarioError
+from .schema import ScenarioFile
+
+__all__ = ["Scenario", "load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "scenario_from_dict"]
+
+DEFAULT_SCENARIO = "corridor-2010-2011"
+_BUILTIN_PREFIX = "builtin:"
+
+
+def _builtin_dir() -> Path:
+    return Path(str(resources.files("corridor") / "data" / "corridor" / "scenarios"))
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Names and paths of the scenarios shipped with Corridor."""
+    return {p.stem: p for p in sorted(_builtin_dir().glob("*.yaml"))}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario and where it came from."""
+
+    spec: ScenarioFile
+    path: Path | None            # the file named by the user (None if built from a dict)
+    chain: tuple[Path, ...]      # that file and the files it extends, child first
+    provenance: dict[str, Path]  # top-level key path -> file that set it last
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def file_for(self, key_path: str) -> Path | None:
+        """The file that set ``key_path`` (longest known prefix), for error messages."""
+        parts = key_path.split(".")
+        for n in range(len(parts), 0, -1):
+            hit = self.provenance.get(".".join(parts[:n]))
+            if hit is not None:
+                return hit
+        return self.path
+
+    def error(self, message: str, at: str, expected: str | None = None) -> ScenarioError:
+        return ScenarioError(message, where=self.file_for(at), at=at, expected=expected)
+
+    def canonical(self) -> dict[str, Any]:
+        return self.spec.model_dump(mode="json")
+
+    def hash(self) -> str:
+        """SHA-256 of the merged, validated scenario (stable across key order)."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_seed(self, seed: int) -> Scenario:
+        return Scenario(self.spec.model_copy(update={"seed": int(seed)}), self.path,
+                        self.chain, self.provenance)
+
+
+def _resolve_ref(ref: str, base: Path | None, *, where: Path | None, at: str) -> Path:
+    if ref.startswith(_BUILTIN_PREFIX) or (base is None and "/" not in ref and not ref.endswith(".yaml")):
+        name = ref.removeprefix(_BUILTIN_PREFIX)
+        known = builtin_scenarios()
+        if name not in known:
+            raise ScenarioError(f"no built-in scenario {name!r}", where=where, at=at,
+                                expected="one of " + ", ".join(known))
+        return known[name]
+    path = Path(ref)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return path
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("file not found", where=path) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a scenario file", where=path,
+                            expected="a .yaml file") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file ({exc.strerror})", where=path) from None
+    except UnicodeDecodeError:
+        raise ScenarioError("not a UTF-8 text file", where=path, expected="a YAML text file") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"invalid YAML: {problem}", where=path, at=at) from None
+    if data is None:
+        raise ScenarioError("empty file", where=path, expected="a YAML mapping of scenario keys")
+    if not isinstance(data, dict):
+        raise ScenarioError(f"top level is a {type(data).__name__}", where=path,
+                            expected="a YAML mapping of scenario keys")
+    return data
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Deep merge: mappings merge key by key, policies merge by name, the rest replaces."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base and k != "policies" else v
+            if k == "policies" and k in base and isinstance(v, list) and isinstance(base[k], list):
+                out[k] = _merge_policies(base[k], v)
+        return out
+    return over
+
+
+def _merge_policies(base: list[Any], over: list[Any]) -> list[Any]:
+    named = {p.get("name"): i for i, p in enumerate(base) if isinstance(p, dict)}
+    out = list(base)
+    for p in over:
+        i = named.get(p.get("name")) if isinstance(p, dict) else None
+        if i is None:
+            out.append(p)
+        else:
+            out[i] = p
+    return out
+
+
+def _note_provenance(data: dict[str, Any], path: Path, prov: dict[str, Path], prefix: str = "") -> None:
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        prov[key] = path
+        if isinstance(v, dict) and k != "value":
+            _note_provenance(v, path, prov, key + ".")
+
+
+def _rebase_paths(data: dict[str, Any], path: Path) -> None:
+    # network file paths are relative to the file that names them
+    net = data.get("network")
+    if isinstance(net, dict):
+        for k in ("nodes", "routes"):
+            if isinstance(net.get(k), str) and not Path(net[k]).is_absolute():
+                net[k] = str((path.parent / net[k]).resolve())
+
+
+def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path], dict[str, Path]]:
+    if path.resolve() in seen:
+        raise ScenarioError("extends itself (cycle: " + " -> ".join(p.name for p in (*seen, path)) + ")",
+                            where=path, at="extends")
+    data = _read_yaml(path)
+    _rebase_paths(data, path)
+    parent_ref = data.pop("extends", None)
+    prov: dict[str, Path] = {}
+    if parent_ref is None:
+        _note_provenance(data, path, prov)
+        return data, [path], prov
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError("extends must name a file or a built-in scenario", where=path,
+                            at="extends", expected='a path or "builtin:NAME"')
+    parent_path = _resolve_ref(parent_ref, path.parent, where=path, at="extends")
+    parent, chain, prov = _load_chain(parent_path, (*seen, path.resolve()))
+    _note_provenance(data, path, prov)
+    return _merge(parent, data), [path, *chain], prov
+
+
+def _validation_error(exc: ValidationError, prov: dict[str, Path], path: Path | None) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    probe = Scenario.__new__(Scenario)
+    object.__setattr__(probe, "provenance", prov)
+    object.__setattr__(probe, "path", path)
+    where = probe.file_for(loc) if loc else path
+    kind = err["type"]
+    msg = err["msg"]
+    if kind == "extra_forbidden":
+        return ScenarioError("unknown key", where=where, at=loc,
+                             expected="one of the keys in `corridor schema`")
+    if kind == "missing":
+        return ScenarioError("missing key", where=where, at=loc, expected="a value for it")
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    inp = err.get("input")
+    shown = f" (got {inp!r})" if inp is not None and not isinstance(inp, dict | list) else ""
+    return ScenarioError(msg + shown, where=where, at=loc or None)
+
+
+def scenario_from_dict(data: dict[str, Any], *, path: Path | None = None) -> Scenario:
+    """Validate an in-memory scenario mapping (used by tests and the Python API)."""
+    prov: dict[str, Path] = {}
+    if path is not None:
+        _note_provenance(data, path, prov)
+    try:
+        spec = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, prov, path) from None
+    return Scenario(spec, path, (path,) if path else (), prov)
+
+
+def load_scenario(ref: str | Path | None = None) -> Scenario:
+    """Load a scenario by path, or a built-in one by name (default: the 2010-2011 corridor)."""
+    if ref is None:
+        ref = DEFAULT_SCENARIO
+    ref = str(ref)
+    path = _resolve_ref(ref, None, where=None, at="scenario") \
+        if (ref.startswith(_BUILTIN_PREFIX) or (ref in builtin_scenarios() and not Path(ref).exists())) \
+        else Path(ref)
+    data, chain, prov = _load_chain(path, ())
+    try:
+        spec = ScenarioFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(exc, prov, path) from None
+    return Scenario(spec, path, tuple(chain), prov)

@@ -1,0 +1,122 @@
+"""The scenario file format, as frozen pydantic models that reject unknown keys.
+
+A scenario is YAML. ``corridor schema`` prints the JSON Schema of
+:class:`ScenarioFile`. See docs/scenarios.md for a worked example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..params import Source
+
+__all__ = ["ScenarioFile", "PolicySpec", "ParamOverride", "NetworkFiles"]
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class ParamOverride(BaseModel):
+    """A parameter value with its source. In a scenario a bare value is allowed too
+    (its source is then recorded as the scenario file)."""
+
+    model_config = _STRICT
+    value: Any = Field(description="A number, or a mapping over the parameter's dimension keys "
+                                   '("*" for every key not listed).')
+    unit: str = ""
+    source: Source | None = None
+
+
+class NetworkFiles(BaseModel):
+    """Places and routes; relative paths are relative to the scenario file."""
+
+    model_config = _STRICT
+    nodes: str = Field(description="CSV of locations (id, name, country, admin1, lat, lon, kind, zone)")
+    routes: str = Field(description="CSV of directed routes (from, to, road_km, modes[, min_days])")
+
+
+class PolicySpec(BaseModel):
+    """A time-windowed lever: while ``start <= day <= end`` it scales or sets named
+    parameters and closes routes or locations."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: dt.date
+    end: dt.date | None = Field(default=None, description="last day in force (inclusive); "
+                                                          "none = until the end of the run")
+    scale: dict[str, Any] = Field(default_factory=dict,
+                                  description="parameter -> factor (number or mapping over keys)")
+    set: dict[str, Any] = Field(default_factory=dict,
+                                description="parameter -> new value (number or mapping over keys)")
+    close_routes: list[str] = Field(default_factory=list, description='routes as "from->to"')
+    close_locations: list[str] = Field(default_factory=list, description="location ids")
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> PolicySpec:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @field_validator("close_routes")
+    @classmethod
+    def _arrow(cls, v: list[str]) -> list[str]:
+        for r in v:
+            if r.count("->") != 1 or not all(p.strip() for p in r.split("->")):
+                raise ValueError(f'route {r!r} is not of the form "from->to"')
+        return v
+
+
+class ScenarioFile(BaseModel):
+    """One scenario: a period, a network, nationalities, parameters and policies."""
+
+    model_config = _STRICT
+    name: str = Field(min_length=1)
+    description: str = ""
+    model: Literal["corridor"] = "corridor"
+    start: dt.date = Field(description="first reported day")
+    end: dt.date = Field(description="last reported day (inclusive)")
+    spin_up_days: int = Field(default=0, ge=0, le=3650,
+                              description="days simulated before start (not reported) so the "
+                                          "corridor is filled when reporting begins")
+    seed: int = Field(default=0, ge=0, description="root random seed (the CLI's --seed overrides)")
+    population_scale: float = Field(default=1.0, gt=0, le=1.0,
+                                    description="fraction of people simulated; indicators are "
+                                                "scaled back to full size")
+    network: NetworkFiles | None = Field(default=None, description="default: the built-in corridor")
+    nationalities: list[str] = Field(default_factory=list, min_length=1,
+                                     description="ISO 3166-1 alpha-3 codes of the people modelled")
+    parameters: dict[str, ParamOverride] = Field(default_factory=dict)
+    policies: list[PolicySpec] = Field(default_factory=list)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _bare_values(cls, v: Any) -> Any:
+        # ``x: 0.3`` or ``x: {GTM: 0.3}`` is shorthand for ``x: {value: ...}``
+        if isinstance(v, dict):
+            return {k: (p if isinstance(p, dict) and "value" in p else {"value": p})
+                    for k, p in v.items()}
+        return v
+
+    @field_validator("nationalities")
+    @classmethod
+    def _iso(cls, v: list[str]) -> list[str]:
+        for code in v:
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 code")
+        if len(set(v)) != len(v):
+            raise ValueError("nationalities repeat")
+        return v
+
+    @model_validator(mode="after")
+    def _period(self) -> ScenarioFile:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        names = [p.name for p in self.policies]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"policy names repeat: {', '.join(sorted(dup))}")
+        return self

@@ -56,6 +56,8 @@ class Simulation:
     levers: Levers | None = None
     timings: dict[str, float] = field(default_factory=dict)
     tick: int = 0
+    agent_days: int = 0
+    _live: tuple = (np.zeros(0, dtype=np.int64), 0, -1)
 
     @property
     def params(self) -> Any:
@@ -65,9 +67,24 @@ class Simulation:
     def date(self, tick: int) -> dt.date:
         return self.day0 + dt.timedelta(days=int(tick))
 
-    def active(self) -> np.ndarray:
-        """Slots of agents still in the simulation."""
-        return np.flatnonzero(self.agents.live)
+    def live_slots(self) -> np.ndarray:
+        """Slots of agents still in the simulation, in increasing order.
+
+        Kept as a compact index refreshed once a day (plus agents added since), so daily
+        processes cost O(people in the corridor), not O(everyone who ever left). Agents
+        that reach a final status during the day may still be listed until the next day:
+        callers select by status, and final statuses are never selected.
+        """
+        a = self.agents
+        cached, n_cached, day = self._live
+        if day != self.tick:
+            cached = cached[a.live[cached]] if cached.size else cached
+            day = self.tick
+        if a.n > n_cached:
+            cached = np.concatenate([cached, np.arange(n_cached, a.n, dtype=np.int64)])
+            n_cached = a.n
+        self._live = (cached, n_cached, day)
+        return cached
 
     def step(self, tick: int) -> None:
         self.tick = tick
@@ -79,8 +96,10 @@ class Simulation:
             t0 = time.perf_counter()
             proc.step(self, tick)
             self.timings[proc.name] = self.timings.get(proc.name, 0.0) + time.perf_counter() - t0
+        live = self.live_slots()
+        self.agent_days += int(live.size)
         dis = self.agents.days_in_status
-        np.minimum(dis + 1, np.iinfo(dis.dtype).max, out=dis, where=self.agents.live)
+        dis[live] = np.minimum(dis[live] + 1, np.iinfo(dis.dtype).max)
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         for tick in range(self.n_ticks):

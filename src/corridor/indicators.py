@@ -33,6 +33,10 @@ class Recorder:
         self.n_nat, self.n_loc = n_nationalities, n_locations
         self.data = np.zeros((n_days, len(self.indicators), n_nationalities, n_locations), dtype=np.int32)
         self._tick = 0
+        self.route_flows: np.ndarray = np.zeros(0, dtype=np.int64)   # traversals per route
+
+    def track_routes(self, n_routes: int) -> None:
+        self.route_flows = np.zeros(n_routes, dtype=np.int64)
 
     def set_tick(self, tick: int) -> None:
         self._tick = tick

@@ -32,7 +32,7 @@ class Asylum:
     def _apply(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
         st = sim.context["static"]
-        idx = with_status(a, Status.TRANSIT)
+        idx = with_status(sim, Status.TRANSIT)
         idx = idx[(a.route[idx] < 0) & (a.applied_asylum[idx] == 0)]
         idx = idx[st.is_asylum_office[a.loc[idx]]]
         if idx.size == 0:
@@ -47,14 +47,14 @@ class Asylum:
 
     def _abandon(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
-        idx = with_status(a, Status.ASYLUM_MX)
+        idx = with_status(sim, Status.ASYLUM_MX)
         leave = idx[sim.streams.uniform("asylum_abandon", tick, idx) < float(p.asylum_abandon_per_day)]
         a.documents[leave] = 0
         set_status(a, leave, Status.TRANSIT)
 
     def _decide(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
-        idx = with_status(a, Status.ASYLUM_MX)
+        idx = with_status(sim, Status.ASYLUM_MX)
         idx = idx[a.days_in_status[idx] >= float(p.asylum_min_days)]
         if idx.size == 0:
             return

@@ -18,16 +18,17 @@ class Bookkeeping:
         a = sim.agents
         st = sim.context["static"]
         south, north = sim.context["zone_south"], sim.context["zone_north"]
-        w = with_status(a, *WAITING)
+        w = with_status(sim, *WAITING)
         zone = st.zone_of[a.loc[w]]
         for name, z in (("waiting_south", south), ("waiting_north", north)):
             sel = w[zone == z]
             sim.recorder.stock(name, a.nationality[sel], a.loc[sel])
-        t = with_status(a, Status.TRANSIT, Status.KIDNAPPED)
+        t = with_status(sim, Status.TRANSIT, Status.KIDNAPPED)
         sim.recorder.stock("in_transit", a.nationality[t], a.loc[t])
-        d = with_status(a, Status.DETAINED_MX)
+        d = with_status(sim, Status.DETAINED_MX)
         sim.recorder.stock("detained_mexico", a.nationality[d], a.loc[d])
+        live = sim.live_slots()
         timer = a.timer
-        np.subtract(timer, 1, out=timer, where=(timer > 0) & a.live)
-        a.exposure_detect[:] = 0.0
-        a.exposure_prey[:] = 0.0
+        timer[live] = np.maximum(timer[live] - 1, 0)
+        a.exposure_detect[live] = 0.0
+        a.exposure_prey[live] = 0.0

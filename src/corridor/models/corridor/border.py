@@ -22,7 +22,7 @@ class Border:
     def step(self, sim: Simulation, tick: int) -> None:
         a, p, net = sim.agents, sim.params, sim.network
         st = sim.context["static"]
-        idx = with_status(a, Status.WAITING_NORTH)
+        idx = with_status(sim, Status.WAITING_NORTH)
         idx = idx[(a.timer[idx] <= 0) & (st.crossing_route[a.loc[idx]] >= 0)]
         if idx.size == 0:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...agents import AgentTable
+from ...engine import Simulation
 from .states import FINAL, Status
 
 _FINAL = np.array([int(s) for s in FINAL])
@@ -30,10 +31,11 @@ def chosen(u: np.ndarray, prob: np.ndarray) -> np.ndarray:
     return np.minimum(k, prob.shape[-1] - 1)
 
 
-def with_status(a: AgentTable, *statuses: Status) -> np.ndarray:
-    """Slots of live agents in any of ``statuses``."""
-    st = a.status
+def with_status(sim: Simulation, *statuses: Status) -> np.ndarray:
+    """Slots of live agents in any of ``statuses`` (increasing order)."""
+    live = sim.live_slots()
+    st = sim.agents.status[live]
     mask = st == int(statuses[0])
     for s in statuses[1:]:
         mask |= st == int(s)
-    return np.flatnonzero(mask & a.live)
+    return live[mask]

@@ -47,7 +47,7 @@ class Departures:
 
     def _try_again(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
-        idx = with_status(a, Status.RETURNED_BY_MX, Status.RETURNED_BY_US)
+        idx = with_status(sim, Status.RETURNED_BY_MX, Status.RETURNED_BY_US)
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return

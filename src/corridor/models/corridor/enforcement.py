@@ -27,7 +27,7 @@ class Enforcement:
 
     def _deport(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
-        idx = with_status(a, Status.DETAINED_MX)
+        idx = with_status(sim, Status.DETAINED_MX)
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return
@@ -44,7 +44,7 @@ class Enforcement:
     def _detect(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
         st = sim.context["static"]
-        idx = with_status(a, Status.TRANSIT, Status.WAITING_NORTH)
+        idx = with_status(sim, Status.TRANSIT, Status.WAITING_NORTH)
         if idx.size == 0:
             return
         hazard = a.exposure_detect[idx].astype(np.float64)

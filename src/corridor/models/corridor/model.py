@@ -224,6 +224,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     agents = AgentTable(AGENT_COLUMNS, capacity=4096)
     recorder = Recorder(INDICATORS, n_ticks - spec.spin_up_days, len(nats), net.n_locations,
                         first_tick=spec.spin_up_days)
+    recorder.track_routes(net.n_routes)
     origin_ids = axes["origin"]
     context = {
         "static": static_arrays(net, nats),

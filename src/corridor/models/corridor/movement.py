@@ -39,7 +39,7 @@ class Movement:
     def step(self, sim: Simulation, tick: int) -> None:
         a, p, net = sim.agents, sim.params, sim.network
         st, dyn = sim.context["static"], current_dynamic(sim)
-        idx = with_status(a, Status.TRANSIT)
+        idx = with_status(sim, Status.TRANSIT)
         if idx.size == 0:
             return
         zone = st.zone_of[a.loc[idx]]
@@ -114,6 +114,8 @@ class Movement:
     def _arrive(self, sim: Simulation, who: np.ndarray, r: np.ndarray, st) -> np.ndarray:
         """Put arrivals at the end of their route; returns which may go on today."""
         a, net, p = sim.agents, sim.network, sim.params
+        if sim.tick >= sim.recorder.first_tick:
+            sim.recorder.route_flows += np.bincount(r, minlength=net.n_routes)
         dst = net.dst[r]
         a.loc[who] = dst
         a.route[who] = -1

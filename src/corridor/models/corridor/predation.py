@@ -29,7 +29,7 @@ class Predation:
 
     def _release(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
-        idx = with_status(a, Status.KIDNAPPED)
+        idx = with_status(sim, Status.KIDNAPPED)
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return
@@ -46,7 +46,7 @@ class Predation:
     def _attack(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
         st = sim.context["static"]
-        idx = with_status(a, Status.TRANSIT, Status.WAITING_NORTH, Status.ASYLUM_MX,
+        idx = with_status(sim, Status.TRANSIT, Status.WAITING_NORTH, Status.ASYLUM_MX,
                           Status.RETURNED_BY_MX, Status.RETURNED_BY_US)
         if idx.size == 0:
             return

@@ -10,7 +10,8 @@ What is fitted (written to src/corridor/models/corridor/fitted.yaml):
   * a common factor on transit_stop_per_day: to 250,000 entries into Mexico from Central
     America in 2010, the middle of "between 200,000 and 300,000" (seed 000);
   * a common factor on predation_per_100km: to 30% of people crossing Mexico being victims
-    of a crime (REDODEM 2014, facts/08 row 30), measured as victimizations / entries.
+    of a crime (REDODEM 2014, facts/08 row 30), measured as Central Americans'
+    victimizations / entries into Mexico.
 The regional shape of detection and predation (relative values by state) is kept as set
 in fitted.yaml's initial guess; only the level is fitted.
 
@@ -73,8 +74,8 @@ def measure(params: dict, scale: float, seed: int) -> dict:
         "dep_total_2011": cal["2011"]["deportations_mexico"]["total"],
         "entries_ca": sum(cal["2010"]["entries_mexico"][n] for n in CA),
         "entries_ca_2011": sum(cal["2011"]["entries_mexico"][n] for n in CA),
-        "victims": cal["2010"]["victimizations"]["total"],
-        "entries_all": cal["2010"]["entries_mexico"]["total"],
+        "victims": sum(cal["2010"]["victimizations"][n] for n in CA),
+        "entries_all": sum(cal["2010"]["entries_mexico"][n] for n in CA),
         "seconds": result.meta["run_seconds"],
     }
 

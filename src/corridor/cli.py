@@ -62,7 +62,8 @@ def run(
 
     try:
         sc = load_scenario(scenario)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} days"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
                       disable=quiet, transient=False) as bar:
             task = bar.add_task(f"{sc.name}", total=None)

@@ -57,6 +57,7 @@ class Movement:
         foreign = (nat != st.mexican).astype(np.float64)
         det_f = foreign * np.asarray(p.detection_document_factor)[a.documents[movers]]
         prey_f = np.asarray(p.predation_group_factor)[a.group[movers]] \
+            * np.asarray(p.predation_nationality_factor)[nat] \
             * np.asarray(p.predation_document_factor)[a.documents[movers]] \
             * np.where(a.caravan[movers] > 0, float(p.predation_caravan_factor), 1.0)
         time_left = np.ones(movers.size)
@@ -88,7 +89,7 @@ class Movement:
             det_f, prey_f = det_f[cont], prey_f[cont]
 
     def _start_legs(self, sim: Simulation, tick: int, leg: int, movers: np.ndarray, dyn) -> None:
-        a, p, net = sim.agents, sim.params, sim.network
+        a, p = sim.agents, sim.params
         who = movers[a.route[movers] < 0]
         if who.size == 0:
             return

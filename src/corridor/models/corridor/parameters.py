@@ -54,6 +54,8 @@ _SPECS = [
     P("predation_group_factor", ("group",), 0, INF, "factor", "Predation multiplier by group."),
     P("predation_document_factor", ("documents",), 0, INF, "factor",
       "Predation multiplier by documents held."),
+    P("predation_nationality_factor", ("nationality",), 0, INF, "factor",
+      "Predation multiplier by nationality (criminals target foreigners without papers)."),
     P("predation_caravan_factor", (), 0, INF, "factor",
       "Predation multiplier for people travelling with a caravan."),
     P("predation_waiting_per_day", ("zone",), 0, 1, "per day",

@@ -54,6 +54,7 @@ class Predation:
         still = a.route[idx] < 0
         hazard += still * np.asarray(p.predation_waiting_per_day)[st.zone_of[a.loc[idx]]] \
             * np.asarray(p.predation_group_factor)[a.group[idx]] \
+            * np.asarray(p.predation_nationality_factor)[a.nationality[idx]] \
             * np.asarray(p.predation_document_factor)[a.documents[idx]]
         hit = sim.streams.uniform("prey", tick, idx) < -np.expm1(-hazard)
         v = idx[hit]

@@ -8,6 +8,7 @@ error names the file, the key path and what was expected (see
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -180,6 +181,25 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], lis
     return _merge(parent, data), [path, *chain], prov
 
 
+def _allowed_keys(parent: tuple) -> list[str]:
+    """Field names valid at the location ``parent`` of the scenario mapping."""
+    from .schema import NetworkFiles, ParamOverride, PolicySpec
+
+    model: type = ScenarioFile
+    for part in parent:
+        if model is ScenarioFile and part == "policies":
+            model = PolicySpec
+        elif model is ScenarioFile and part == "network":
+            model = NetworkFiles
+        elif model is ScenarioFile and part == "parameters":
+            model = ParamOverride
+        elif isinstance(part, int) or model is ParamOverride:
+            continue
+        else:
+            return []
+    return (["extends"] if model is ScenarioFile else []) + list(model.model_fields)
+
+
 def _validation_error(exc: ValidationError, prov: dict[str, Path], path: Path | None) -> ScenarioError:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"])
@@ -190,8 +210,11 @@ def _validation_error(exc: ValidationError, prov: dict[str, Path], path: Path | 
     kind = err["type"]
     msg = err["msg"]
     if kind == "extra_forbidden":
-        return ScenarioError("unknown key", where=where, at=loc,
-                             expected="one of the keys in `corridor schema`")
+        allowed = _allowed_keys(err["loc"][:-1])
+        close = difflib.get_close_matches(str(err["loc"][-1]), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return ScenarioError(f"unknown key; {hint}".rstrip("; "), where=where, at=loc,
+                             expected="one of " + ", ".join(allowed) if allowed else None)
     if kind == "missing":
         return ScenarioError("missing key", where=where, at=loc, expected="a value for it")
     if msg.startswith("Value error, "):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import NODES_CSV, ROUTES_CSV, write_network
+
 from corridor.errors import DataError
 from corridor.models.corridor.model import builtin_network_paths
 from corridor.network import MODES, load_network

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write_network
+
 from corridor.errors import ScenarioError
 from corridor.params import ParamError, ParamSpec, resolve
 
@@ -172,6 +172,9 @@ def test_defaults_resolve_on_a_custom_network(tmp_path):
     sim.run()
     origins = {sim.network.ids[i] for i in np.unique(sim.agents.origin)}
     assert origins <= {"o_gtm", "o_mex"} and sim.agents.n > 0
-    # states without a value of their own take the "*" default of parameters.yaml
+    # states without a value of their own take the "*" default of the defaults files
+    from corridor.models.corridor import default_parameters
+
+    star = default_parameters()["mx_detection_per_100km"].value["*"]
     det = np.asarray(sim.params.mx_detection_per_100km)
-    assert np.allclose(det, 0.015)
+    assert np.allclose(det, star)

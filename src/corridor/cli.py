@@ -50,7 +50,8 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
 def run(
     scenario: Annotated[str | None, typer.Argument(
         help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Root random seed (overrides the scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
+                                             help="Root random seed (overrides the scenario's).")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,

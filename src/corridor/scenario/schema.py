@@ -55,6 +55,13 @@ class PolicySpec(BaseModel):
     close_locations: list[str] = Field(default_factory=list, description="location ids")
     source: Source | None = None
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date_not_number(cls, v: Any) -> Any:
+        if isinstance(v, bool | int | float):
+            raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
+        return v
+
     @model_validator(mode="after")
     def _window(self) -> PolicySpec:
         if self.end is not None and self.end < self.start:
@@ -82,7 +89,7 @@ class ScenarioFile(BaseModel):
     spin_up_days: int = Field(default=0, ge=0, le=3650,
                               description="days simulated before start (not reported) so the "
                                           "corridor is filled when reporting begins")
-    seed: int = Field(default=0, ge=0, description="root random seed (the CLI's --seed overrides)")
+    seed: int = Field(default=0, ge=0, lt=2**63, description="root random seed (the CLI's --seed overrides)")
     population_scale: float = Field(default=1.0, gt=0, le=1.0,
                                     description="fraction of people simulated; indicators are "
                                                 "scaled back to full size")
@@ -91,6 +98,22 @@ class ScenarioFile(BaseModel):
                                      description="ISO 3166-1 alpha-3 codes of the people modelled")
     parameters: dict[str, ParamOverride] = Field(default_factory=dict)
     policies: list[PolicySpec] = Field(default_factory=list)
+
+    @field_validator("seed", "spin_up_days", "population_scale", mode="before")
+    @classmethod
+    def _no_bool(cls, v: Any) -> Any:
+        # YAML reads yes/no/true as booleans, which pydantic would turn into 1/0
+        if isinstance(v, bool):
+            raise ValueError(f"{v!r} is a yes/no value, not a number")
+        return v
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _date_not_number(cls, v: Any) -> Any:
+        # pydantic reads numbers as Unix timestamps; a scenario date must be written as a date
+        if isinstance(v, bool | int | float):
+            raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
+        return v
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -118,7 +118,9 @@ def default_parameters() -> dict[str, ParamRecord]:
 
 
 def _merge_value(base: Any, over: Any) -> Any:
-    if isinstance(base, Mapping) and isinstance(over, Mapping):
+    """A scenario's value over a default, key by key; a mapping with "*" replaces the whole level
+    (its "*" stands for every key it does not list, as everywhere)."""
+    if isinstance(base, Mapping) and isinstance(over, Mapping) and "*" not in over:
         out = dict(base)
         for k, v in over.items():
             out[k] = _merge_value(base.get(k), v) if k in base else v
@@ -145,11 +147,27 @@ def _locations_to_index(value: Any, net: Network, path: str) -> Any:
     return value
 
 
-def _prune_nationalities(value: Any, pspec: ParamSpec, nats: tuple[str, ...]) -> Any:
-    """Defaults cover more nationalities than a scenario may model: keep the ones it does."""
-    if pspec.dims[:1] == ("nationality",) and isinstance(value, Mapping):
-        return {k: v for k, v in value.items() if k == "*" or k in nats}
-    return value
+def _prune_defaults(value: Any, dims: tuple[str, ...], axes: Mapping[str, Any], net: Network,
+                    location_valued: bool) -> Any:
+    """Keep the keys of a default value that exist in this world.
+
+    The defaults cover the built-in corridor (all its nationalities, states, origins); a
+    scenario may model fewer nationalities or bring its own network. Keys the world lacks
+    are dropped ("*" always stays); so are location values that are not in the network.
+    """
+    if not dims or not isinstance(value, Mapping):
+        if location_valued and isinstance(value, str) and not net.has(value):
+            return None
+        return value
+    dim, rest = dims[0], dims[1:]
+    known = {str(k) for k in axes[dim]}
+    out = {}
+    for k, v in value.items():
+        if k == "*" or str(k) in known or dim == "year":
+            pruned = _prune_defaults(v, rest, axes, net, location_valued)
+            if pruned is not None:
+                out[k] = pruned
+    return out
 
 
 def _check_shares(name: str, arr: np.ndarray, rows: tuple[str, ...], scenario: Scenario,
@@ -178,7 +196,8 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     base: dict[str, np.ndarray] = {}
     for name, pspec in PARAM_SPECS.items():
         rec = defaults[name]
-        value, origin_file = _prune_nationalities(rec.value, pspec, nats), rec.file
+        value = _prune_defaults(rec.value, pspec.dims, axes, net, name in LOCATION_VALUED)
+        origin_file = rec.file
         over = spec.parameters.get(name)
         if over is not None:
             value = _merge_value(value, over.value)

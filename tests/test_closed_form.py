@@ -15,6 +15,7 @@ QUIET = {  # no crime, no detection, no giving up, no asylum: only the mechanism
     "predation_per_100km": 0, "predation_waiting_per_day": 0, "mx_detection_per_100km": 0,
     "mx_detection_waiting_per_day": 0, "transit_stop_per_day": 0, "asylum_apply_probability": 0,
     "departure_seasonality": 1, "daily_move_probability": 1,
+    "official_extortion_probability": 0, "collusion_kidnap_probability": 0,
 }
 
 

@@ -142,6 +142,143 @@ def validate(scenario: Annotated[str, typer.Argument(help="Scenario YAML file or
                       f"{sim.network.n_locations} places, {sim.network.n_routes} routes)")
 
 
+def _split(values: list[str] | None) -> list[str]:
+    """Values of a repeatable option, each possibly comma-separated."""
+    return [v.strip() for text in values or [] for v in text.split(",") if v.strip()]
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="Scenario A, the reference: a YAML file or a built-in name.")],
+    b: Annotated[str, typer.Argument(help="Scenario B: a YAML file or a built-in name.")],
+    n: Annotated[int, typer.Option("-n", "--replications", min=1,
+                                   help="Paired members: A and B each run once per member seed.")] = 10,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
+                                             help="Root seed the member seeds are spawned from "
+                                                  "(default: A's seed).")] = None,
+    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/compare"),
+    indicators: Annotated[list[str] | None, typer.Option(
+        help="Indicators to report (repeat or comma-separate; default: all).")] = None,
+    years: Annotated[list[str] | None, typer.Option(
+        help="Calendar years to report (repeat or comma-separate; default: all).")] = None,
+    scale: Annotated[float | None, typer.Option(
+        help="population_scale for both scenarios, in (0, 1] (default: each scenario's own).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per CPU). "
+                                                            "Results do not depend on it.")] = None,
+    level: Annotated[float, typer.Option(help="Level of the intervals.")] = 0.90,
+    plots: Annotated[bool, typer.Option(help="Write compare.png.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Compare two scenarios over the same seeds: B - A by indicator, year and nationality."""
+    from .compare import compare_scenarios, write_comparison
+    from .scenario.loader import load_scenario
+
+    try:
+        year_list = []
+        for y in _split(years):
+            if not y.isdigit():
+                raise UserInputError(f"{y!r} is not a year", at="--years", expected="a year such as 2010")
+            year_list.append(int(y))
+        sa, sb = load_scenario(a), load_scenario(b)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} runs"),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+                      disable=quiet, transient=False) as bar:
+            task = bar.add_task(f"{sa.name} vs {sb.name}", total=2 * n)
+            result = compare_scenarios(sa, sb, n=n, root_seed=seed, workers=workers, scale=scale,
+                                       indicators=_split(indicators) or None, years=year_list or None,
+                                       level=level,
+                                       progress=lambda done, total: bar.update(task, completed=done))
+        files = write_comparison(result, out, plots=plots)
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        shown = _split(indicators) or [r for r in SUMMARY_ROWS if r in result.indicators]
+        _print_comparison(result, shown)
+        out_console.print(f"{result.n} members x 2 runs, {result.meta['workers']} workers, "
+                          f"{result.meta['wall_seconds']:.1f} s; outputs in [bold]{out}[/]: "
+                          + ", ".join(sorted(files)))
+
+
+def _print_comparison(cmp, shown: list[str]) -> None:
+    st = cmp.stats()
+    pct = f"{100 * cmp.level:g}%"
+    table = Table(title=f"B - A: {cmp.b['name']} minus {cmp.a['name']}, totals "
+                        f"({cmp.n} paired members, root seed {cmp.root_seed})",
+                  caption=f"mean over members; interval: {pct} t interval of the mean difference "
+                          "(docs/compare.md); waiting_*: mean people per day")
+    for col in ("indicator", "year"):
+        table.add_column(col)
+    for col in ("A", "B", "B - A", f"{pct} interval", "change"):
+        table.add_column(col, justify="right")
+    for name in shown:
+        i = cmp.indicators.index(name)
+        flow = cmp.kinds[i] == "flow"
+
+        def f(x: float, flow: bool = flow) -> str:
+            return "-" if x != x else (f"{x:,.0f}" if flow else f"{x:,.1f}")
+
+        for j, year in enumerate(cmp.years):
+            days = cmp.periods[str(year)]["days"]
+            a_mean, d = st["a_mean"][i, j, 0], st["diff_mean"][i, j, 0]
+            change = f"{100 * d / a_mean:+.1f}%" if a_mean else "-"
+            table.add_row(name, f"{year}" + ("" if days >= 365 else f" ({days} d)"), f(a_mean),
+                          f(st["b_mean"][i, j, 0]), f(d),
+                          f"{f(st['ci_low'][i, j, 0])} to {f(st['ci_high'][i, j, 0])}", change)
+    out_console.print(table)
+
+
+@app.command()
+def evidence(
+    scenario: Annotated[str | None, typer.Argument(
+        help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Also write everything as JSON to this file ('-': to stdout, no table).")] = None,
+) -> None:
+    """List every parameter in force and every policy of a scenario, with its source."""
+    from .evidence import compact, scenario_evidence
+    from .scenario.loader import load_scenario
+
+    try:
+        ev = scenario_evidence(load_scenario(scenario))
+        if json_out is not None and str(json_out) != "-":
+            try:
+                ev.write_json(json_out)
+            except OSError as exc:
+                raise UserInputError(f"cannot write ({exc.strerror})", where=json_out) from None
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    if json_out is not None and str(json_out) == "-":
+        sys.stdout.write(json.dumps(ev.to_json(), indent=2, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{ev.scenario}: parameters in force and their sources",
+                  caption="values as given (a scenario's keys merged into the default); "
+                          "--json for full values")
+    table.add_column("parameter", no_wrap=True)
+    table.add_column("value", max_width=36, overflow="fold")
+    table.add_column("unit", max_width=16)
+    table.add_column("source", max_width=24)
+    table.add_column("reference", ratio=2, overflow="fold")
+    table.add_column("note", ratio=3, overflow="fold")
+    for p in ev.parameters:
+        where = Path(p.file).name
+        source = p.kind if p.origin == "default" else f"{p.kind} ({where})"
+        table.add_row(p.name, compact(p.value, 48), p.unit, source, p.ref, p.note)
+    out_console.print(table)
+    if ev.policies:
+        pt = Table(title=f"{ev.scenario}: policies")
+        for col in ("policy", "window", "changes", "source", "file"):
+            pt.add_column(col, overflow="fold")
+        for pol in ev.policies:
+            pt.add_row(pol.name, pol.window, "\n".join(pol.changes) or "-", pol.source_text,
+                       Path(pol.file).name if pol.file else "")
+        out_console.print(pt)
+    else:
+        out_console.print(f"{ev.scenario}: no policies")
+
+
 def main() -> None:
     app()
 

@@ -86,6 +86,14 @@ class Simulation:
         self._live = (cached, n_cached, day)
         return cached
 
+    def revive(self, slots: np.ndarray) -> None:
+        """Bring agents back into the simulation (e.g. someone removed from the US)."""
+        if slots.size == 0:
+            return
+        self.agents.live[slots] = True
+        cached, n_cached, day = self.live_slots(), *self._live[1:]
+        self._live = (np.union1d(cached, slots), n_cached, day)
+
     def step(self, tick: int) -> None:
         self.tick = tick
         self.recorder.set_tick(tick)

@@ -7,13 +7,14 @@ A scenario is YAML. ``corridor schema`` prints the JSON Schema of
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..params import Source
 
-__all__ = ["ScenarioFile", "PolicySpec", "ParamOverride", "NetworkFiles"]
+__all__ = ["ScenarioFile", "PolicySpec", "ParamOverride", "NetworkFiles", "FreeParameter"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -77,6 +78,39 @@ class PolicySpec(BaseModel):
         return v
 
 
+class FreeParameter(BaseModel):
+    """A parameter left free for ``corridor calibrate`` and ``corridor sensitivity`` (docs/ensembles.md).
+
+    ``mode: set``: the sampled value replaces the value at ``key``; ``mode: scale``: it
+    multiplies every value under ``key`` (a common factor). No ``key``: the whole parameter.
+    """
+
+    model_config = _STRICT
+    parameter: str | None = Field(default=None, min_length=1,
+                                  description="parameter name (default: the entry's name)")
+    key: str | int | list[str | int] | None = Field(
+        default=None, description='key path into the value, e.g. "MEX" or "MEX.2010" (or a list)')
+    mode: Literal["set", "scale"] = "set"
+    low: float = Field(description="lower bound")
+    high: float = Field(description="upper bound")
+    prior: Literal["uniform", "log-uniform"] = "uniform"
+
+    @field_validator("low", "high", mode="before")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError(f"{v!r} is a yes/no value, not a number")
+        return v
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FreeParameter:
+        if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.low >= self.high:
+            raise ValueError(f"bounds [{self.low}, {self.high}] are not finite with low < high")
+        if self.prior == "log-uniform" and self.low <= 0:
+            raise ValueError("a log-uniform prior needs low > 0")
+        return self
+
+
 class ScenarioFile(BaseModel):
     """One scenario: a period, a network, nationalities, parameters and policies."""
 
@@ -98,6 +132,9 @@ class ScenarioFile(BaseModel):
                                      description="ISO 3166-1 alpha-3 codes of the people modelled")
     parameters: dict[str, ParamOverride] = Field(default_factory=dict)
     policies: list[PolicySpec] = Field(default_factory=list)
+    free_parameters: dict[str, FreeParameter] = Field(
+        default_factory=dict, exclude_if=lambda v: not v,   # absent when empty: scenario hashes unchanged
+        description="parameters left free for calibration and sensitivity analysis, by name")
 
     @field_validator("seed", "spin_up_days", "population_scale", mode="before")
     @classmethod

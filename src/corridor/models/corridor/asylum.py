@@ -37,8 +37,9 @@ class Asylum:
         idx = idx[st.is_asylum_office[a.loc[idx]]]
         if idx.size == 0:
             return
-        apply_ = sim.streams.uniform("asylum_apply", tick, idx) \
-            < np.asarray(p.asylum_apply_probability)[a.nationality[idx]]
+        prob = np.where(a.caravan[idx] > 0, float(p.caravan_asylum_apply_probability),
+                        np.asarray(p.asylum_apply_probability)[a.nationality[idx]])
+        apply_ = sim.streams.uniform("asylum_apply", tick, idx) < prob
         ap = idx[apply_]
         a.applied_asylum[idx] = 1   # the decision is made once per person
         sim.recorder.count("asylum_applications_mexico", a.nationality[ap], a.loc[ap])

@@ -30,5 +30,7 @@ class Bookkeeping:
         live = sim.live_slots()
         timer = a.timer
         timer[live] = np.maximum(timer[live] - 1, 0)
+        cards = a.card_days
+        cards[live] = np.maximum(cards[live] - 1, 0)
         a.exposure_detect[live] = 0.0
         a.exposure_prey[live] = 0.0

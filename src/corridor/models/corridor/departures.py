@@ -6,7 +6,7 @@ import numpy as np
 
 from ...engine import Simulation
 from .common import chosen, set_status, with_status
-from .states import Status
+from .states import DOCUMENTS, Status
 
 
 class Departures:
@@ -22,20 +22,33 @@ class Departures:
         p, ctx = sim.params, sim.context
         date = sim.date(tick)
         yi = date.year - ctx["first_year"]
+        scale = ctx["population_scale"]
         rate = np.asarray(p.departures_per_year)[:, yi] / 365.25 \
-            * np.asarray(p.departure_seasonality)[:, date.month - 1] * ctx["population_scale"]
-        lam = rate[:, None] * np.asarray(p.origin_share)               # [nationality, origin]
-        counts = sim.streams.generator("departures", tick).poisson(lam)
-        total = int(counts.sum())
+            * np.asarray(p.departure_seasonality)[:, date.month - 1] \
+            * np.asarray(p.departure_multiplier) * scale
+        share = np.asarray(p.origin_share)
+        rng = sim.streams.generator("departures", tick)
+        counts = rng.poisson(rate[:, None] * share)                      # [nationality, origin]
+        # caravans: a separate draw, so that switching a caravan on leaves other departures as they were
+        caravan_rate = np.asarray(p.caravan_departures_per_day) * scale
+        caravan = sim.streams.generator("caravan_departures", tick).poisson(caravan_rate[:, None] * share) \
+            if caravan_rate.any() else np.zeros_like(counts)
+        total = int(counts.sum() + caravan.sum())
         if total == 0:
             return
-        nat_idx, org_idx = np.nonzero(counts)
-        reps = counts[nat_idx, org_idx]
-        nat = np.repeat(nat_idx, reps)
-        loc = np.repeat(ctx["origin_locations"][org_idx], reps)
+        nat_parts, loc_parts, car_parts = [], [], []
+        for block, flag in ((counts, 0), (caravan, 1)):
+            nat_idx, org_idx = np.nonzero(block)
+            reps = block[nat_idx, org_idx]
+            nat_parts.append(np.repeat(nat_idx, reps))
+            loc_parts.append(np.repeat(ctx["origin_locations"][org_idx], reps))
+            car_parts.append(np.full(int(reps.sum()), flag, dtype=np.int8))
+        nat, loc = np.concatenate(nat_parts), np.concatenate(loc_parts)
         a = sim.agents
         slots = a.add(total, nationality=nat, origin=loc, loc=loc, status=int(Status.TRANSIT),
-                      live=True, attempts=1)
+                      live=True, attempts=1, caravan=np.concatenate(car_parts))
+        has_visa = sim.streams.uniform("visa", tick, slots) < np.asarray(p.visa_share)[nat]
+        a.documents[slots[has_visa]] = DOCUMENTS.index("visa")
         u = sim.streams.uniform("group", tick, slots)
         a.group[slots] = chosen(u, np.asarray(p.group_share)[nat])
         # log-normal money: Box-Muller on two keyed uniforms
@@ -62,6 +75,7 @@ class Departures:
         again = idx[go]
         a.attempts[again] += 1
         a.documents[again] = 0
+        a.caravan[again] = 0
         at_border = sim.context["static"].is_border_city[a.loc[again]]
         # returned to a border city by the US: wait there and cross again
         wait = again[at_border]

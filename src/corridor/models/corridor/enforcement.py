@@ -13,7 +13,11 @@ import numpy as np
 
 from ...engine import Simulation
 from .common import set_status, with_status
-from .states import Status
+from .movement import document_detection_factor
+from .states import DOCUMENTS, GROUPS, Status
+
+FAMILY = GROUPS.index("family")
+MINOR = GROUPS.index("unaccompanied_minor")
 
 
 class Enforcement:
@@ -53,7 +57,8 @@ class Enforcement:
         loc = a.loc[idx]
         foreign = a.nationality[idx] != st.mexican
         hazard += still * foreign * np.asarray(p.mx_detection_waiting_per_day)[st.zone_of[loc]] \
-            * st.in_mexico[loc] * np.asarray(p.detection_document_factor)[a.documents[idx]]
+            * st.in_mexico[loc] * np.where(a.caravan[idx] > 0, float(p.caravan_detection_factor), 1.0) \
+            * document_detection_factor(p, a.documents[idx], a.card_days[idx], sim.network.region[loc])
         caught = sim.streams.uniform("detect", tick, idx) < -np.expm1(-hazard)
         c = idx[caught]
         if c.size == 0:
@@ -61,6 +66,31 @@ class Enforcement:
         # someone caught on a route is held at the place they were last at
         a.route[c] = -1
         a.progress[c] = 0.0
-        sim.recorder.count("detentions_mexico", a.nationality[c], a.loc[c])
+        # some pay officials to be let go: extortion, not a recorded detention
+        paid = sim.streams.uniform("extortion", tick, c) < float(p.official_extortion_probability)
+        e = c[paid]
+        for name in ("victimizations", "robberies", "victimizations_by_officials"):
+            sim.recorder.count(name, a.nationality[e], a.loc[e])
+        a.money[e] *= np.float32(1.0 - float(p.robbery_loss_fraction))
+        c = c[~paid]
+        nat, where = a.nationality[c], a.loc[c]
+        sim.recorder.count("detentions_mexico", nat, where)
+        fam = c[(a.group[c] == FAMILY) & (sim.streams.uniform("separation", tick, c)
+                                          < float(p.family_separation_probability))]
+        sim.recorder.count("family_separations", a.nationality[fam], a.loc[fam])
         set_status(a, c, Status.DETAINED_MX)
         a.timer[c] = int(round(float(p.detention_days)))
+        # collusion: officials hand some detainees to criminals
+        sold = c[sim.streams.uniform("collusion", tick, c) < float(p.collusion_kidnap_probability)]
+        for name in ("victimizations", "kidnappings", "victimizations_by_officials"):
+            sim.recorder.count(name, a.nationality[sold], a.loc[sold])
+        set_status(a, sold, Status.KIDNAPPED)
+        a.timer[sold] = int(round(float(p.kidnap_days)))
+        # unaccompanied minors in care: child protection and an asylum procedure instead of deportation
+        minors = c[(a.group[c] == MINOR) & (a.status[c] == int(Status.DETAINED_MX))]
+        cared = minors[sim.streams.uniform("minor_care", tick, minors) < float(p.minor_care_probability)]
+        sim.recorder.count("minors_in_care", a.nationality[cared], a.loc[cared])
+        sim.recorder.count("asylum_applications_mexico", a.nationality[cared], a.loc[cared])
+        a.applied_asylum[cared] = 1
+        a.documents[cared] = DOCUMENTS.index("asylum_receipt")
+        set_status(a, cared, Status.ASYLUM_MX)

@@ -38,13 +38,14 @@ from .movement import Movement
 from .parameters import LOCATION_VALUED, PARAM_SPECS
 from .predation import Predation
 from .states import AGENT_COLUMNS, DOCUMENTS, GROUPS, OUTCOMES
+from .us_interior import InteriorEnforcement
 
 __all__ = ["INDICATORS", "PHASES", "ParamRecord", "build_simulation", "default_parameters",
            "builtin_network_paths"]
 
 #: The daily phase order of the corridor model (the engine runs "policies" first).
 PHASES = ("policies", "departures", "movement", "enforcement", "predation", "asylum", "border",
-          "record")
+          "interior", "record")
 
 INDICATORS = (
     Indicator("departures", "flow", "people leaving home for the first time"),
@@ -63,6 +64,18 @@ INDICATORS = (
     Indicator("apprehensions_us", "flow", "apprehensions by the US Border Patrol"),
     Indicator("entries_us", "flow", "crossings into the US without apprehension"),
     Indicator("gave_up", "flow", "people who stop trying"),
+    Indicator("victimizations_by_officials", "flow", "extortion by officials and handovers to criminals"),
+    Indicator("family_separations", "flow", "detentions that separated a family"),
+    Indicator("minors_in_care", "flow", "detained unaccompanied minors taken into child protection"),
+    Indicator("transit_documents", "flow", "transit documents issued at the southern border"),
+    Indicator("visitor_cards", "flow", "entries with a regional visitor card"),
+    Indicator("humanitarian_visas", "flow", "humanitarian visas given to caravan members"),
+    Indicator("us_asylum_claims", "flow", "asylum claims by people apprehended at the US border"),
+    Indicator("mpp_enrollments", "flow", "asylum seekers sent back to wait in Mexico (MPP)"),
+    Indicator("us_asylum_grants", "flow", "US asylum grants after waiting in Mexico"),
+    Indicator("us_interior_arrests", "flow", "arrests by US interior enforcement"),
+    Indicator("us_removals", "flow", "removals after an interior arrest"),
+    Indicator("us_flights_south_mexico", "flow", "people flown by the US to southern Mexico"),
     Indicator("waiting_south", "stock", "people waiting in southern Mexico (Chiapas, Tabasco)"),
     Indicator("waiting_north", "stock", "people waiting in Mexican border cities"),
     Indicator("in_transit", "stock", "people on the way (travelling, resting or held by criminals)"),
@@ -134,6 +147,7 @@ def _axes(net: Network, nationalities: tuple[str, ...], first_year: int, last_ye
         "nationality": nationalities, "region": net.regions, "zone": net.zones, "mode": MODES,
         "group": GROUPS, "documents": DOCUMENTS, "outcome": OUTCOMES, "origin": tuple(origins),
         "month": tuple(range(1, 13)), "year": tuple(range(first_year, last_year + 1)),
+        "location": net.ids,
     }
 
 
@@ -203,6 +217,8 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
             value = _merge_value(value, over.value)
             origin_file = str(scenario.file_for(f"parameters.{name}"))
         at = f"parameters.{name}.value"
+        if value is None and name in LOCATION_VALUED and not pspec.dims:
+            value = -1          # the default place is not in this network: the mechanism needs one set
         try:
             if name in LOCATION_VALUED:
                 value = _locations_to_index(value, net, at)
@@ -216,6 +232,9 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
             raise scenario.error("unknown parameter", f"parameters.{name}",
                                  "a parameter listed by `corridor evidence`")
 
+    if (base["us_removal_to_south_mexico_share"] > 0).any() and base["us_removal_south_location"] < 0:
+        raise scenario.error("deportation flights to southern Mexico need a landing place",
+                             "parameters.us_removal_south_location", "a location id of this network")
     used = base["departures_per_year"].sum(axis=1) > 0
     _check_shares("origin_share", base["origin_share"], nats, scenario, used)
     _check_shares("group_share", base["group_share"], nats, scenario)
@@ -255,7 +274,9 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         "param_specs": PARAM_SPECS,
         "param_records": {n: defaults[n] for n in PARAM_SPECS},
     }
-    processes = [Departures(), Movement(), Enforcement(), Predation(), Asylum(), Border(),
+    interior = InteriorEnforcement(len(nats))
+    context["interior"] = interior
+    processes = [Departures(), Movement(), Enforcement(), Predation(), Asylum(), Border(), interior,
                  Bookkeeping()]
     assert tuple(["policies", *[p.name for p in processes]]) == PHASES
     return Simulation(network=net, agents=agents, schedule=schedule,

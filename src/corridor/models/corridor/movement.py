@@ -15,9 +15,19 @@ import numpy as np
 from ...engine import Simulation
 from .common import chosen, set_status, with_status
 from .derived import dynamic_arrays
-from .states import Status
+from .states import DOCUMENTS, Status
 
 MAX_LEGS_PER_DAY = 12
+VISITOR_CARD = DOCUMENTS.index("visitor_card")
+CARAVAN_KEY = 1 << 40       # caravan draws are keyed by place, far from any agent slot
+
+
+def document_detection_factor(p, documents: np.ndarray, card_days: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """Detection multiplier of the documents held; a regional visitor card protects only while
+    valid and only in the states where it is valid."""
+    f = np.asarray(p.detection_document_factor)[documents]
+    card_void = (documents == VISITOR_CARD) & ((card_days <= 0) | (np.asarray(p.visitor_card_region)[region] == 0))
+    return np.where(card_void, 1.0, f)
 
 
 def current_dynamic(sim: Simulation):
@@ -50,12 +60,13 @@ class Movement:
         sim.recorder.count("gave_up", a.nationality[quit_], a.loc[quit_])
         set_status(a, quit_, Status.GAVE_UP)
         u = sim.streams.uniform("set_off", tick, idx)
-        rest = at_place & (u >= np.asarray(p.daily_move_probability)[zone])
+        move_p = np.where(a.caravan[idx] > 0, float(p.caravan_move_probability),
+                          np.asarray(p.daily_move_probability)[zone])
+        rest = at_place & (u >= move_p)
         movers = idx[~rest & ~stop]
-        # per-agent hazard multipliers
+        # per-agent hazard multipliers (documents act per leg: a visitor card is valid in some states only)
         nat = a.nationality[movers]
-        foreign = (nat != st.mexican).astype(np.float64)
-        det_f = foreign * np.asarray(p.detection_document_factor)[a.documents[movers]]
+        det_f = (nat != st.mexican) * np.where(a.caravan[movers] > 0, float(p.caravan_detection_factor), 1.0)
         prey_f = np.asarray(p.predation_group_factor)[a.group[movers]] \
             * np.asarray(p.predation_nationality_factor)[nat] \
             * np.asarray(p.predation_document_factor)[a.documents[movers]] \
@@ -77,7 +88,9 @@ class Movement:
             need = remaining / speed
             arrive = need <= time_left
             dist = np.where(arrive, remaining, speed * time_left)
-            a.exposure_detect[movers] += (dist * dyn.detect[r, m] * det_f).astype(np.float32)
+            doc_f = document_detection_factor(p, a.documents[movers], a.card_days[movers],
+                                              net.region[net.dst[r]])
+            a.exposure_detect[movers] += (dist * dyn.detect[r, m] * det_f * doc_f).astype(np.float32)
             a.exposure_prey[movers] += (dist * dyn.prey[r, m] * prey_f).astype(np.float32)
             a.progress[movers] += dist.astype(np.float32)
             time_left = np.where(arrive, time_left - need, 0.0)
@@ -98,7 +111,9 @@ class Movement:
         who, here = who[can], here[can]
         if who.size == 0:
             return
-        u = np.minimum(sim.streams.uniform("route", tick, who, sub=leg), 1.0 - 1e-9)
+        # a caravan moves as one: its members at a place draw the same number (keyed by the place)
+        key = np.where(a.caravan[who] > 0, CARAVAN_KEY + here, who)
+        u = np.minimum(sim.streams.uniform("route", tick, key, sub=leg), 1.0 - 1e-9)
         r = np.searchsorted(dyn.route_cum, here + u, side="right")
         r = np.minimum(r, dyn.last_route[here])
         allowed = sim.context["static"].route_allows[r]
@@ -112,6 +127,28 @@ class Movement:
         a.mode[who] = mode
         a.progress[who] = 0.0
 
+    def _papers_at_entry(self, sim: Simulation, who: np.ndarray, where: np.ndarray) -> None:
+        """Documents Mexico gives at the southern border: transit documents, regional visitor
+        cards, humanitarian visas for caravan members (each a lever, off in 2010-11)."""
+        if who.size == 0:
+            return
+        a, p = sim.agents, sim.params
+        nat = a.nationality[who]
+        none = a.documents[who] == 0
+        u = sim.streams.uniform("papers", sim.tick, who)
+        visa = none & (a.caravan[who] > 0) & (u < float(p.caravan_visa_probability))
+        a.documents[who[visa]] = DOCUMENTS.index("visa")
+        sim.recorder.count("humanitarian_visas", nat[visa], where[visa])
+        u2 = sim.streams.uniform("papers", sim.tick, who, sub=1)
+        doc = none & ~visa & (u2 < np.asarray(p.transit_document_share)[nat])
+        a.documents[who[doc]] = DOCUMENTS.index("transit_document")
+        sim.recorder.count("transit_documents", nat[doc], where[doc])
+        u3 = sim.streams.uniform("papers", sim.tick, who, sub=2)
+        card = (a.documents[who] == 0) & (u3 < np.asarray(p.visitor_card_share)[nat])
+        a.documents[who[card]] = VISITOR_CARD
+        a.card_days[who[card]] = int(round(float(p.visitor_card_validity_days)))
+        sim.recorder.count("visitor_cards", nat[card], where[card])
+
     def _arrive(self, sim: Simulation, who: np.ndarray, r: np.ndarray, st) -> np.ndarray:
         """Put arrivals at the end of their route; returns which may go on today."""
         a, net, p = sim.agents, sim.network, sim.params
@@ -124,6 +161,7 @@ class Movement:
         a.mode[who] = -1
         entry = st.entry_route[r]
         sim.recorder.count("entries_mexico", a.nationality[who[entry]], dst[entry])
+        self._papers_at_entry(sim, who[entry], dst[entry])
         border = st.is_border_city[dst]
         b = who[border]
         sim.recorder.count("arrivals_us_border", a.nationality[b], dst[border])

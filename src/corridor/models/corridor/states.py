@@ -22,11 +22,14 @@ class Status(IntEnum):
     DEAD = 8
     GAVE_UP = 9          # stopped trying: went home or stayed where they were
     PROTECTED_MX = 10    # recognised as a refugee in Mexico and stayed
+    # not final, added with the policy mechanisms
+    WAITING_US_HEARING = 11  # asylum seeker sent back to a Mexican border city to wait ("stay in Mexico")
 
 
 FINAL = (Status.IN_US, Status.DEAD, Status.GAVE_UP, Status.PROTECTED_MX)
 #: Statuses counted as "waiting" (the waiting_south / waiting_north indicators).
-WAITING = (Status.WAITING_NORTH, Status.ASYLUM_MX, Status.RETURNED_BY_MX, Status.RETURNED_BY_US)
+WAITING = (Status.WAITING_NORTH, Status.ASYLUM_MX, Status.RETURNED_BY_MX, Status.RETURNED_BY_US,
+           Status.WAITING_US_HEARING)
 
 GROUPS = ("alone", "family", "unaccompanied_minor")
 DOCUMENTS = ("none", "visitor_card", "transit_document", "visa", "asylum_receipt", "refugee")
@@ -44,6 +47,7 @@ AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
     "timer": ("int16", 0),           # days left in a timed status (detention, waiting, ...)
     "mode": ("int8", -1),            # travel mode on the current route (index into MODES)
     "applied_asylum": ("int8", 0),   # 1 once the agent has applied for asylum in Mexico
+    "card_days": ("int16", 0),       # days left on a regional visitor card entry
     "exposure_detect": ("float32", 0.0),  # today's detection hazard (integrated), then reset
     "exposure_prey": ("float32", 0.0),    # today's predation hazard (integrated), then reset
 }

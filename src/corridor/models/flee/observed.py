@@ -1,0 +1,153 @@
+"""Observed series (UNHCR registrations): ``data_layout.csv`` and the files it names.
+
+``data_layout.csv`` maps a name (``total`` or a camp) to one or more series files of rows
+``YYYY-MM-DD,count``. As in Flee: rows starting with ``#`` and a first row headed ``Date``
+or ``DateTime`` are headers; counts are divided by the population scale-down factor
+(``hasten``); level-1 registration corrections scale every count before the named date by
+(first level-2 count / last level-1 count); a day's value is the linear interpolation
+between the dates around it, truncated to a whole number, and the first or last count
+outside the observed dates.
+
+Difference: where a layout row names several files, Flee 3.1 merges them with an
+order-dependent rule; Corridor adds them as step functions (each file's latest count on or
+before each date), which is what the merged total means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import DataError
+from .inputs import _number, parse_date, read_rows
+
+__all__ = ["ObservedData", "read_observed"]
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    days: np.ndarray          # float64 day offsets from the start date (may be negative)
+    values: np.ndarray        # float64 counts / hasten
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ObservedData:
+    layout_file: Path
+    series: dict[str, Series]
+    total_name: str | None      # the layout row used as the total ("total", any case)
+
+    def has(self, name: str) -> bool:
+        return name in self.series
+
+    def daily(self, name: str, n_days: int) -> np.ndarray:
+        """Flee's ``get_field(name, day)`` for days ``0..n_days-1`` (int64)."""
+        s = self.series[name]
+        d = np.arange(n_days, dtype=np.float64)
+        out = np.empty(n_days, dtype=np.int64)
+        i = np.searchsorted(s.days, d, side="right")   # first entry strictly after the day
+        for k in range(n_days):
+            day, j = d[k], int(i[k])
+            if day <= s.days[0]:
+                out[k] = int(s.values[0])
+            elif j >= len(s.days):
+                out[k] = int(s.values[-1])
+            else:
+                old_day, old_val = s.days[j - 1], s.values[j - 1]
+                fraction = float(day - old_day) / float(s.days[j] - old_day)
+                out[k] = int(old_val + fraction * float(s.values[j] - old_val))
+        return out
+
+    def total(self, n_days: int) -> np.ndarray:
+        if self.total_name is None:
+            raise DataError("no 'total' row", where=self.layout_file,
+                            expected="a row 'total,<file>' with the total number of refugees")
+        return self.daily(self.total_name, n_days)
+
+
+def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = read_rows(path)
+    days: list[float] = []
+    values: list[float] = []
+    for k, (line, cells) in enumerate(rows):
+        first = cells[0].strip()
+        if first.startswith("#") or len(cells) < 2:
+            continue
+        if k == 0 and first in ("DateTime", "Date"):
+            continue
+        if not cells[1].strip():
+            continue
+        date = parse_date(first, path, line, "1")
+        count = _number(cells[1], path, line, "2", low=0.0)
+        day = float((date - start).days)
+        if days and day < days[-1]:
+            raise DataError(f"date {first} is before the previous row's", where=path, at=f"row {line}, column 1",
+                            expected="dates in increasing order")
+        days.append(day)
+        values.append(count / float(hasten))
+    if not days:
+        raise DataError("no data rows", where=path, expected="rows 'YYYY-MM-DD,count'")
+    return np.array(days), np.array(values)
+
+
+def _step_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    days = np.unique(np.concatenate([d for d, _ in parts]))
+    total = np.zeros(days.size)
+    for d, v in parts:
+        idx = np.searchsorted(d, days, side="right") - 1
+        total += np.where(idx >= 0, v[np.clip(idx, 0, None)], 0.0)
+    return days, total
+
+
+def read_observed(data_dir: Path, start: dt.date, hasten: int = 1,
+                  corrections: list[tuple[int, str, dt.date]] | None = None,
+                  corrections_file: Path | None = None) -> ObservedData:
+    layout = data_dir / "data_layout.csv"
+    series: dict[str, Series] = {}
+    total_name = None
+    for line, cells in read_rows(layout):
+        if cells[0].strip().startswith("#") or len(cells) < 2:
+            continue
+        name = cells[0].strip()
+        if not name:
+            raise DataError("empty name", where=layout, at=f"row {line}, column 1", expected="a camp name or total")
+        if name in series:
+            raise DataError(f"{name!r} is listed twice", where=layout, at=f"row {line}", expected="each name once")
+        files = [c.strip() for c in cells[1:] if c.strip()]
+        if not files:
+            raise DataError("no file", where=layout, at=f"row {line}, column 2", expected="a series file name")
+        parts = []
+        for f in files:
+            p = data_dir / f
+            if not p.is_file():
+                raise DataError(f"series file {f!r} not found in {data_dir}", where=layout, at=f"row {line}",
+                                expected="a file in the data folder")
+            parts.append(_read_series(p, start, hasten))
+        d, v = parts[0] if len(parts) == 1 else _step_sum(parts)
+        series[name] = Series(name, d, v.copy(), tuple(files))
+        if total_name is None and name.lower() == "total":
+            total_name = name
+    if not series:
+        raise DataError("no rows", where=layout, expected="rows '<name>,<file>'")
+    for line, name, date in corrections or []:
+        where = corrections_file or "registration_corrections.csv"
+        if name not in series:
+            raise DataError(f"{name!r} is not in {layout.name}", where=where, at=f"row {line}, column 1",
+                            expected="a name listed in data_layout.csv")
+        s = series[name]
+        day = float((date - start).days)
+        hits = np.flatnonzero(s.days.astype(np.int64) == int(day))
+        if hits.size == 0:
+            raise DataError(f"{date} is not a date of {name}'s series", where=where, at=f"row {line}, column 2",
+                            expected="the date of the first level-2 count in the series")
+        for i in hits:
+            if i > 0:
+                if s.values[i - 1] <= 0:
+                    raise DataError(f"the count before {date} is 0, so no correction factor exists", where=where,
+                                    at=f"row {line}", expected="a positive level-1 count before that date")
+                s.values[:i] *= s.values[i] / s.values[i - 1]
+    return ObservedData(layout, series, total_name)

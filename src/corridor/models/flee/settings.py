@@ -1,0 +1,296 @@
+"""Flee rule settings (``simsetting.yml``) as one frozen, validated value.
+
+The keys and defaults are those Flee 3.1 reads (``SimulationSettings.ReadFromYML``).
+Differences, on purpose:
+
+* Values are checked: a wrong type or an impossible value (a negative speed, a move chance
+  above 1, ``hasten: 0``) is an error naming the key, where Flee would convert silently
+  (``bool("false")`` is true in Flee) or crash later.
+* ``camps_are_sinks`` is honoured under its own name as well as under the misspelling
+  ``camps_are_sicks`` that Flee 3.1 actually reads.
+* Keys written for later Flee versions that Flee 3.1 ignores (``sum_from_camps``,
+  ``capacity_scaling``, ...) are ignored too, with a warning. Other unknown keys are a
+  warning, or an error when they look like a misspelling of a known key.
+* Rules that need agent demographics (``ChildrenAvoidHazards``, ``BoysTakeRisk``) and
+  flood rules are not supported: enabling them is an error rather than a silent run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ...errors import DataError
+
+__all__ = ["FleeSettings", "load_settings", "SQRT_TEN"]
+
+SQRT_TEN = 3.16227766017     # Flee's constant for the default conflict weight 1/sqrt(10)
+
+
+@dataclass(frozen=True)
+class FleeSettings:
+    """Flee 3.1 rules (names in snake case as in ``simsetting.yml``; Flee's defaults)."""
+
+    # spawn_rules
+    take_from_population: bool = False
+    insert_day0: bool = True
+    conflict_zone_spawning_only: bool = True
+    camps_are_sinks: bool = False
+    read_from_agents_csv_file: bool = False
+    conflict_driven_spawning: bool = False
+    conflict_spawn_mode: str = "constant"          # constant, poisson, pop_ratio
+    displaced_per_conflict_day: float = 500.0
+    conflict_spawn_decay: tuple[float, ...] = ()     # empty: no decay
+    # move_rules
+    max_move_speed: float = 360.0                    # km per day
+    max_walk_speed: float = 35.0                     # km per day
+    foreign_weight: float = 1.0
+    camp_weight: float = 1.0
+    conflict_weight: float = 1.0 / SQRT_TEN
+    conflict_movechance: float = 1.0
+    camp_movechance: float = 0.001
+    idpcamp_movechance: float = 0.1
+    default_movechance: float = 0.3
+    awareness_level: int = 1
+    capacity_buffer: float = 0.9
+    avoid_short_stints: bool = False
+    start_on_foot: bool = False
+    softening: float = 10.0                          # km added to every path length
+    weight_softening: float = 0.0
+    weight_power: float = 1.0
+    distance_power: float = 1.0
+    stay_close_to_home: bool = False
+    home_distance_power: float = 0.5
+    use_pop_for_loc_weight: bool = False
+    pop_power_for_loc_weight: float = 0.1
+    movechance_pop_base: float = 10000.0
+    movechance_pop_scale_factor: float = 0.0
+    match_camp_ethnicity: bool = False
+    match_town_ethnicity: bool = False
+    match_conflict_ethnicity: bool = False
+    # optimisations
+    hasten: int = 1                                  # population scale-down factor
+    source: str = "Flee defaults"
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+    def conflict_decay(self, days_since_conflict: int) -> float:
+        """Flee's conflict decay multiplier: one entry per 30 days, the last one kept."""
+        if not self.conflict_spawn_decay:
+            return 1.0
+        i = min(int(days_since_conflict / 30), len(self.conflict_spawn_decay) - 1)
+        return float(self.conflict_spawn_decay[i])
+
+    def with_hasten(self, hasten: int) -> FleeSettings:
+        return replace(self, hasten=int(hasten))
+
+
+# key in the YAML -> (field, kind, low, high); kind: bool, float, int
+_SPAWN = {
+    "take_from_population": ("take_from_population", "bool", None, None),
+    "insert_day0": ("insert_day0", "bool", None, None),
+    "conflict_zone_spawning_only": ("conflict_zone_spawning_only", "bool", None, None),
+    "camps_are_sinks": ("camps_are_sinks", "bool", None, None),
+    "camps_are_sicks": ("camps_are_sinks", "bool", None, None),
+    "read_from_agents_csv_file": ("read_from_agents_csv_file", "bool", None, None),
+}
+_MOVE = {
+    "max_move_speed": ("max_move_speed", "float", 1e-9, None),
+    "max_walk_speed": ("max_walk_speed", "float", 1e-9, None),
+    "max_crossing_speed": (None, "float", 0.0, None),          # read by Flee 3.1, used nowhere
+    "foreign_weight": ("foreign_weight", "float", 0.0, None),
+    "camp_weight": ("camp_weight", "float", 0.0, None),
+    "conflict_weight": ("conflict_weight", "float", 0.0, None),
+    "conflict_movechance": ("conflict_movechance", "float", 0.0, 1.0),
+    "camp_movechance": ("camp_movechance", "float", 0.0, 1.0),
+    "idpcamp_movechance": ("idpcamp_movechance", "float", 0.0, 1.0),
+    "default_movechance": ("default_movechance", "float", 0.0, 1.0),
+    "awareness_level": ("awareness_level", "int", 0, 8),
+    "capacity_buffer": ("capacity_buffer", "float", 0.0, 1.0),
+    "avoid_short_stints": ("avoid_short_stints", "bool", None, None),
+    "start_on_foot": ("start_on_foot", "bool", None, None),
+    "use_v1_rules": (None, "bool", None, None),
+    "softening": ("softening", "float", 0.0, None),
+    "weight_softening": ("weight_softening", "float", 0.0, None),
+    "weight_power": ("weight_power", "float", 0.0, None),
+    "distance_power": ("distance_power", "float", 0.0, None),
+    "stay_close_to_home": ("stay_close_to_home", "bool", None, None),
+    "home_distance_power": ("home_distance_power", "float", 0.0, None),
+    "use_pop_for_loc_weight": ("use_pop_for_loc_weight", "bool", None, None),
+    "pop_power_for_loc_weight": ("pop_power_for_loc_weight", "float", 0.0, None),
+    "movechance_pop_base": ("movechance_pop_base", "float", 1e-9, None),
+    "movechance_pop_scale_factor": ("movechance_pop_scale_factor", "float", None, None),
+    "MatchCampEthnicity": ("match_camp_ethnicity", "bool", None, None),
+    "MatchTownEthnicity": ("match_town_ethnicity", "bool", None, None),
+    "MatchConflictEthnicity": ("match_conflict_ethnicity", "bool", None, None),
+    "ChildrenAvoidHazards": ("!demographics", "bool", None, None),
+    "BoysTakeRisk": ("!demographics", "bool", None, None),
+}
+_LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
+# keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning
+_LATER = {"sum_from_camps", "conflict_spawn_decay_interval", "empty_camps_on_day0", "capacity_scaling",
+          "fixed_routes", "pruning_threshold", "two_system_decision_making", "conflict_threshold",
+          "max_flood_level", "flood_movechances", "flood_loc_weights", "flood_link_weights"}
+
+
+def _err(path: Path | str, at: str, message: str, expected: str) -> DataError:
+    return DataError(message, where=path, at=at, expected=expected)
+
+
+def _value(raw: Any, kind: str, low: float | None, high: float | None, *, path: Path | str, at: str) -> Any:
+    if kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int) and raw in (0, 1):
+            return bool(raw)
+        raise _err(path, at, f"{raw!r} is not true or false", "true or false")
+    if isinstance(raw, bool):
+        raise _err(path, at, f"{raw!r} is not a number", "a number")
+    try:
+        num = float(raw)
+    except (TypeError, ValueError):
+        raise _err(path, at, f"{raw!r} is not a number", "a number") from None
+    if num != num or num in (float("inf"), float("-inf")):
+        raise _err(path, at, f"{raw!r} is not finite", "a finite number")
+    if kind == "int":
+        if num != int(num):
+            raise _err(path, at, f"{raw!r} is not a whole number", "a whole number")
+        num = int(num)
+    rng = f"[{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}]"
+    if (low is not None and num < low) or (high is not None and num > high):
+        raise _err(path, at, f"{raw!r} is outside {rng}", f"a value in {rng}")
+    return num
+
+
+def _unknown(key: str, known: set[str], path: Path | str, at: str, warnings: list[str]) -> None:
+    if key in _LATER:
+        warnings.append(f"{path}: {at}: '{key}' is not read by Flee 3.1; ignored as Flee 3.1 does")
+        return
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
+    if close:
+        raise _err(path, at, f"unknown setting {key!r}", f"{close[0]!r} (a known Flee 3.1 setting)")
+    warnings.append(f"{path}: {at}: unknown setting '{key}' ignored")
+
+
+def _section(data: dict[str, Any], name: str, path: Path | str) -> dict[str, Any]:
+    sec = data.get(name)
+    if sec is None:
+        return {}
+    if not isinstance(sec, dict):
+        raise _err(path, name, f"{type(sec).__name__} instead of a mapping", "a mapping of settings")
+    return sec
+
+
+def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<settings>") -> FleeSettings:
+    """Validate a parsed ``simsetting.yml`` mapping (see the module docstring)."""
+    data = data or {}
+    if not isinstance(data, dict):
+        raise _err(path, "top level", f"{type(data).__name__} instead of a mapping",
+                   "sections log_levels, spawn_rules, move_rules, optimisations")
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    sections = {"log_levels", "spawn_rules", "move_rules", "optimisations", "number_of_steps",
+                "conflict_input_file", "flood_rules"}
+    for key in data:
+        if key not in sections:
+            _unknown(str(key), sections, path, str(key), warnings)
+    if data.get("flood_rules") is not None:
+        raise _err(path, "flood_rules", "flood rules are not supported by Corridor",
+                   "a scenario without flood_rules")
+    for key in _section(data, "log_levels", path):
+        if key not in _LOG_KEYS:
+            _unknown(str(key), _LOG_KEYS, path, f"log_levels.{key}", warnings)
+
+    spawn = _section(data, "spawn_rules", path)
+    spawn_known = set(_SPAWN) | {"conflict_driven_spawning", "conflict_spawn_decay", "flood_zone_spawning_only",
+                                 "flood_driven_spawning"}
+    for key, raw in spawn.items():
+        at = f"spawn_rules.{key}"
+        if key in _SPAWN:
+            fname, kind, lo, hi = _SPAWN[key]
+            values[fname] = _value(raw, kind, lo, hi, path=path, at=at)
+        elif key == "flood_zone_spawning_only":
+            if _value(raw, "bool", None, None, path=path, at=at):
+                raise _err(path, at, "flood-driven spawning is not supported by Corridor", "false")
+        elif key == "flood_driven_spawning":
+            raise _err(path, at, "flood-driven spawning is not supported by Corridor", "no such section")
+        elif key == "conflict_spawn_decay":
+            if raw is None:
+                values["conflict_spawn_decay"] = ()
+            elif isinstance(raw, list):
+                values["conflict_spawn_decay"] = tuple(
+                    _value(v, "float", 0.0, None, path=path, at=f"{at}[{i}]") for i, v in enumerate(raw))
+            else:
+                raise _err(path, at, f"{raw!r} is not a list", "a list of multipliers, one per 30 days")
+        elif key == "conflict_driven_spawning":
+            if raw is None:
+                continue
+            if not isinstance(raw, dict):
+                raise _err(path, at, f"{raw!r} is not a mapping", "spawn_mode and displaced_per_conflict_day")
+            values["conflict_driven_spawning"] = True
+            mode = str(raw.get("spawn_mode", "constant"))
+            if mode.lower() not in ("constant", "poisson", "pop_ratio"):
+                raise _err(path, f"{at}.spawn_mode", f"unknown spawn mode {mode!r}", "constant, Poisson or pop_ratio")
+            values["conflict_spawn_mode"] = mode.lower()
+            default = 0.01 if mode.lower() == "pop_ratio" else 500
+            kind = "float" if mode.lower() == "pop_ratio" else "int"
+            values["displaced_per_conflict_day"] = float(_value(
+                raw.get("displaced_per_conflict_day", default), kind, 0, None, path=path,
+                at=f"{at}.displaced_per_conflict_day"))
+            for sub in raw:
+                if sub not in ("spawn_mode", "displaced_per_conflict_day"):
+                    _unknown(str(sub), {"spawn_mode", "displaced_per_conflict_day"}, path, f"{at}.{sub}", warnings)
+        else:
+            _unknown(str(key), spawn_known, path, at, warnings)
+
+    move = _section(data, "move_rules", path)
+    v1 = False
+    for key, raw in move.items():
+        at = f"move_rules.{key}"
+        if key not in _MOVE:
+            _unknown(str(key), set(_MOVE), path, at, warnings)
+            continue
+        fname, kind, lo, hi = _MOVE[key]
+        val = _value(raw, kind, lo, hi, path=path, at=at)
+        if fname == "!demographics":
+            if val:
+                raise _err(path, at, f"{key} needs agent demographics, which Corridor does not model", "false")
+        elif key == "use_v1_rules":
+            v1 = bool(val)
+        elif fname is not None:
+            values[fname] = val
+    if v1:   # Flee's "version 1" rule set overrides these five settings
+        values.update(max_move_speed=200.0, start_on_foot=False, avoid_short_stints=False,
+                      camp_weight=2.0, conflict_weight=0.25)
+
+    opt = _section(data, "optimisations", path)
+    for key, raw in opt.items():
+        if key == "hasten":
+            values["hasten"] = _value(raw, "int", 1, None, path=path, at="optimisations.hasten")
+        else:
+            _unknown(str(key), {"hasten"}, path, f"optimisations.{key}", warnings)
+    return FleeSettings(**values, source=str(path), warnings=tuple(warnings))
+
+
+def load_settings(path: str | Path | None) -> FleeSettings:
+    """Read a Flee ``simsetting.yml``; ``None`` gives Flee's defaults."""
+    if path is None:
+        return FleeSettings()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
+    except UnicodeDecodeError:
+        raise DataError("not a UTF-8 text file", where=path) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+        raise DataError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=path, at=at,
+                        expected="a YAML mapping") from None
+    return settings_from_dict(data, path=path)

@@ -269,14 +269,250 @@ def evidence(
     out_console.print(table)
     if ev.policies:
         pt = Table(title=f"{ev.scenario}: policies")
-        for col in ("policy", "window", "changes", "source", "file"):
-            pt.add_column(col, overflow="fold")
+        pt.add_column("policy", max_width=30, overflow="fold")
+        pt.add_column("window", no_wrap=True)
+        pt.add_column("changes", ratio=2, overflow="fold")
+        pt.add_column("source", ratio=3, overflow="fold")
+        pt.add_column("file", max_width=30, overflow="fold")
         for pol in ev.policies:
             pt.add_row(pol.name, pol.window, "\n".join(pol.changes) or "-", pol.source_text,
                        Path(pol.file).name if pol.file else "")
         out_console.print(pt)
     else:
         out_console.print(f"{ev.scenario}: no policies")
+
+
+def _analysis_bar(quiet: bool, unit: str) -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                    TextColumn("{task.completed}/{task.total} " + unit),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+                    disable=quiet, transient=True)    # gone when done: the summary follows, or one error line
+
+
+_SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:8786) or scheduler file; default: a local "
+                   "process pool. Results do not depend on it.")
+
+
+@app.command()
+def ensemble(
+    scenario: Annotated[str | None, typer.Argument(
+        help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
+    n: Annotated[int, typer.Option("-n", "--members", min=1, help="Number of replications.")] = 10,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Root seed the member seeds "
+                                             "are spawned from (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="Ensemble folder (default: runs/ensemble-NAME); re-running resumes it.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one "
+                                                "per CPU; 1: in this process).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
+    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    plots: Annotated[bool, typer.Option(help="Write bands.png.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Run N replications from spawned seeds; write quantile bands by day, month and year."""
+    from .analysis.ensemble import run_ensemble
+    from .scenario.loader import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        folder = out or Path("runs") / f"ensemble-{sc.name}"
+        with _analysis_bar(quiet, "members") as bar:
+            task = bar.add_task(sc.name, total=n)
+            res = run_ensemble(sc, n, folder, root_seed=seed, workers=workers, scheduler=scheduler,
+                               timeout=connect_timeout, plots=plots,
+                               progress=lambda done, total: bar.update(task, completed=done))
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        table = Table(title=f"{res.scenario}: {res.n} members (root seed {res.root_seed}), calendar years",
+                      caption="median [5% to 95%]; waiting_*: mean people per day")
+        table.add_column("indicator")
+        rows = [r for r in res.yearly.to_pylist() if r["calendar"] == "year" and r["nationality"] == "total"]
+        periods = list(dict.fromkeys(r["period"] for r in rows))
+        days = {r["period"]: r["days"] for r in rows}
+        for p in periods:
+            table.add_column(p + ("" if days[p] >= 365 else f" ({days[p]} d)"), justify="right")
+        cell = {(r["indicator"], r["period"]): r for r in rows}
+        for name in SUMMARY_ROWS:
+            if (name, periods[0]) in cell:
+                table.add_row(name, *[f"{cell[name, p]['q50']:,.0f} [{cell[name, p]['q05']:,.0f} to "
+                                      f"{cell[name, p]['q95']:,.0f}]" for p in periods])
+        out_console.print(table)
+        out_console.print(f"{res.computed} members run, {res.reused} found on disk, {res.seconds:.1f} s on "
+                          f"{res.backend}; outputs in [bold]{res.out}[/]: " + ", ".join(sorted(res.files)))
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters) or built-in name.")],
+    targets: Annotated[Path, typer.Option(help="CSV of observed values: indicator, year or fiscal_year or "
+                                               "month, nationality, value[, sd].")],
+    trials: Annotated[int, typer.Option(min=1, help="Model evaluations (Optuna trials).")] = 100,
+    batch: Annotated[int, typer.Option(min=1, help="Trials proposed and run in parallel at a time.")] = 8,
+    replicates: Annotated[int, typer.Option(min=1, help="Runs averaged per trial.")] = 1,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
+                                             "sampler (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
+    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    plots: Annotated[bool, typer.Option(help="Write fit.png.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Fit the scenario's free parameters to observed series (Optuna); write a fitted scenario."""
+    from .analysis.calibrate import calibrate as fit
+    from .analysis.calibrate import load_targets, write_calibration
+    from .scenario.loader import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        tg = load_targets(targets, sc)
+        folder = out or Path("runs") / f"calibrate-{sc.name}"
+        with _analysis_bar(quiet, "trials") as bar:
+            task = bar.add_task(f"calibrating {sc.name}", total=trials)
+            res = fit(sc, tg, trials=trials, batch=batch, replicates=replicates, seed=seed, workers=workers,
+                      scheduler=scheduler, timeout=connect_timeout,
+                      progress=lambda done, total: bar.update(task, completed=done))
+        files = write_calibration(res, sc, folder, targets_file=targets, plots=plots)
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    if quiet:
+        return
+    pt = Table(title=f"{res.scenario}: fitted free parameters (best of {len(res.trials)} trials)")
+    for col in ("name", "parameter", "bounds", "before", "fitted"):
+        pt.add_column(col, justify="right" if col in ("before", "fitted") else "left")
+    for p in res.free:
+        pt.add_row(p["name"], p["parameter"] + (f"[{p['key']}]" if p["key"] else "") +
+                   (" x" if p["mode"] == "scale" else ""), f"{p['low']:g} to {p['high']:g} ({p['prior']})",
+                   "-" if p["initial"] is None else f"{p['initial']:.4g}", f"{p['fitted']:.4g}")
+    out_console.print(pt)
+    ft = Table(title="fit against each target", caption="z = (fitted - observed) / sd")
+    for col in ("target", "observed", "sd", "before", "fitted", "z"):
+        ft.add_column(col, justify="left" if col == "target" else "right")
+    for i, t in enumerate(res.targets):
+        before = "-" if res.initial is None else f"{res.initial[i]:,.0f}"
+        ft.add_row(t.label(), f"{t.value:,.0f}", f"{t.sd:,.0f}", before, f"{res.fitted[i]:,.0f}",
+                   f"{(res.fitted[i] - t.value) / t.sd:+.2f}")
+    out_console.print(ft)
+    before = "" if res.initial_loss is None else f"{res.initial_loss:.4g} before, "
+    out_console.print(f"loss {before}{res.best_loss:.4g} fitted; {res.seconds:.1f} s on {res.backend}; "
+                      f"outputs in [bold]{folder}[/]: " + ", ".join(sorted(files)))
+
+
+@app.command()
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters) or built-in name.")],
+    method: Annotated[str, typer.Option(help="morris (elementary effects) or sobol (variance-based).")] = "morris",
+    n: Annotated[int | None, typer.Option("-n", min=1, help="Morris trajectories (default 10) or Sobol base "
+                                          "samples, a power of two (default 32).")] = None,
+    indicator: Annotated[list[str] | None, typer.Option(
+        help="Indicators to analyse (repeat or comma-separate; default: entries_mexico, deportations_mexico, "
+             "victimizations, deaths, apprehensions_us).")] = None,
+    period: Annotated[str | None, typer.Option(help="2010, FY2010 or 2010-03 (default: the whole "
+                                               "reported period).")] = None,
+    nationality: Annotated[str | None, typer.Option(help="A code or codes joined by + (default: all).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
+                                             "sampling (default: the scenario's).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
+    scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
+    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    plots: Annotated[bool, typer.Option(help="Write sensitivity.png.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Global sensitivity (SALib) of indicators to the scenario's free parameters, ranked."""
+    from .analysis.sensitivity import outputs_for, write_sensitivity
+    from .analysis.sensitivity import sensitivity as analyse
+    from .scenario.loader import load_scenario
+
+    try:
+        sc = load_scenario(scenario)
+        outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
+        folder = out or Path("runs") / f"sensitivity-{sc.name}"
+        with _analysis_bar(quiet, "runs") as bar:
+            task = bar.add_task(f"{method} on {sc.name}", total=None)
+            res = analyse(sc, outputs, method=method, n=n, seed=seed, workers=workers, scheduler=scheduler,
+                          timeout=connect_timeout,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+        files = write_sensitivity(res, folder, plots=plots)
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    if quiet:
+        return
+    index = "ST" if res.method == "sobol" else "mu*"
+    table = Table(title=f"{res.scenario}: {res.method} sensitivity, {res.runs} runs ({index} per output)",
+                  caption="rank: mean over outputs of the index / the output's largest index")
+    table.add_column("rank", justify="right")
+    table.add_column("parameter")
+    for o in res.outputs:
+        table.add_column(o["output"], justify="right")
+    for k, r in enumerate(res.ranking, start=1):
+        table.add_row(str(k), r["label"], *[
+            "-" if r["index"][o["output"]] is None else
+            (f"{r['index'][o['output']]:.3f}" if res.method == "sobol" else f"{r['index'][o['output']]:,.4g}")
+            for o in res.outputs])
+    out_console.print(table)
+    out_console.print(f"{res.seconds:.1f} s on {res.backend}; outputs in [bold]{folder}[/]: "
+                      + ", ".join(sorted(files)))
+
+
+@app.command()
+def claims(
+    claim: Annotated[list[str] | None, typer.Argument(
+        help="Claims to answer (default: all; `corridor claims --list` shows them).")] = None,
+    n: Annotated[int, typer.Option("-n", min=2, help="Paired replications per comparison.")] = 5,
+    scale: Annotated[float, typer.Option(min=0.001, max=1.0, help="Population scale of the runs.")] = 0.05,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed of the replications.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the assumption probes.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the answers as JSON.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the claims and exit.")] = False,
+) -> None:
+    """Answer the source articles' claims: policy on vs off, with uncertainty and sensitivity."""
+    from .claims import CLAIMS, answer_claim
+
+    if list_:
+        table = Table(title="Claims of the source articles")
+        for col in ("claim", "seed", "statement", "scenario / policy"):
+            table.add_column(col)
+        for c in CLAIMS.values():
+            table.add_row(c.key, c.seed, c.statement, f"{c.scenario} / {c.policy}")
+        out_console.print(table)
+        return
+    keys = claim or list(CLAIMS)
+    answers = []
+    try:
+        for key in keys:
+            with err_console.status(f"answering {key} ...") as status:
+                answers.append(answer_claim(key, n=n, scale=scale, root_seed=seed, workers=workers,
+                                            sensitivity=not no_sensitivity,
+                                            progress=lambda msg: status.update(msg)))
+    except UserInputError as exc:
+        _fail(exc)
+        return
+    for ans in answers:
+        _print_claim(ans)
+    if json_out is not None:
+        json_out.write_text(json.dumps([a.to_json() for a in answers], indent=2))
+
+
+def _print_claim(ans) -> None:
+    c, r = ans.claim, ans.main
+    out_console.print(f"\n[bold]{c.statement}[/] (seed {c.seed}; {c.scenario}, policy {c.policy})")
+    out_console.print(f"  {r.label}: without {r.off:,.4g}, with {r.on:,.4g}; change {r.relative:+.1%} "
+                      f"(90% interval {r.rel_low:+.1%} to {r.rel_high:+.1%}; n={ans.n}, scale {ans.scale:g})")
+    out_console.print(f"  verdict: [bold]{r.verdict}[/] (supports = {c.reading})")
+    if ans.sensitivity:
+        table = Table(title="How the answer depends on its assumptions", show_lines=False)
+        for col in ("assumption", "value", "change", "90% interval", "verdict"):
+            table.add_column(col)
+        for param, why, value, s in ans.sensitivity:
+            table.add_row(f"{param} ({why})", str(value), f"{s.relative:+.1%}",
+                          f"{s.rel_low:+.1%} to {s.rel_high:+.1%}", s.verdict)
+        out_console.print(table)
 
 
 def main() -> None:

@@ -177,8 +177,20 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], lis
                             at="extends", expected='a path or "builtin:NAME"')
     parent_path = _resolve_ref(parent_ref, path.parent, where=path, at="extends")
     parent, chain, prov = _load_chain(parent_path, (*seen, path.resolve()))
+    owners = _policy_owners(parent, prov)
     _note_provenance(data, path, prov)
-    return _merge(parent, data), [path, *chain], prov
+    merged = _merge(parent, data)
+    # policies merge by name: each keeps the file that defined it, for error messages
+    owners.update({p.get("name"): path for p in data.get("policies") or [] if isinstance(p, dict)})
+    for i, p in enumerate(merged.get("policies") or []):
+        if isinstance(p, dict) and p.get("name") in owners:
+            prov[f"policies.{i}"] = owners[p["name"]]
+    return merged, [path, *chain], prov
+
+
+def _policy_owners(data: dict[str, Any], prov: dict[str, Path]) -> dict[Any, Path]:
+    return {p.get("name"): prov.get(f"policies.{i}", prov.get("policies"))
+            for i, p in enumerate(data.get("policies") or []) if isinstance(p, dict)}
 
 
 def _allowed_keys(parent: tuple) -> list[str]:

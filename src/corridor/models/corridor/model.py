@@ -244,9 +244,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     for i, pol in enumerate(spec.policies):
         at = f"policies.{i}"
         if pol.start > spec.end or (pol.end is not None and pol.end < day0):
-            raise scenario.error(f"policy {pol.name!r} ({pol.start} to {pol.end or 'end'}) is "
-                                 "outside the run", f"{at}.start",
-                                 f"dates between {day0} and {spec.end}")
+            continue   # entirely outside this run (e.g. inherited from an earlier era): no effect
         try:
             policies.append(compile_policy(pol, specs=PARAM_SPECS, axes=axes, network=net,
                                            day0=day0, n_ticks=n_ticks, at=at))

@@ -29,8 +29,8 @@ class InteriorEnforcement:
         self.cum_hazard = np.zeros(n_nationalities)           # cumulative hazard per nationality
         self.sorted_thr = [np.zeros(0) for _ in range(n_nationalities)]
         self.sorted_slot = [np.zeros(0, dtype=np.int64) for _ in range(n_nationalities)]
-        self.buf_thr: list[list[np.ndarray]] = [[] for _ in range(n_nationalities)]
-        self.buf_slot: list[list[np.ndarray]] = [[] for _ in range(n_nationalities)]
+        self.buf_thr = [np.zeros(0) for _ in range(n_nationalities)]
+        self.buf_slot = [np.zeros(0, dtype=np.int64) for _ in range(n_nationalities)]
 
     def admit(self, sim: Simulation, slots: np.ndarray, tick: int) -> None:
         """Register people who just entered the US."""
@@ -41,8 +41,8 @@ class InteriorEnforcement:
         nat = sim.agents.nationality[slots]
         for n in np.unique(nat):
             sel = nat == n
-            self.buf_thr[n].append(self.cum_hazard[n] + budget[sel])
-            self.buf_slot[n].append(slots[sel])
+            self.buf_thr[n] = np.concatenate([self.buf_thr[n], self.cum_hazard[n] + budget[sel]])
+            self.buf_slot[n] = np.concatenate([self.buf_slot[n], slots[sel]])
 
     def step(self, sim: Simulation, tick: int) -> None:
         p = sim.params
@@ -50,7 +50,7 @@ class InteriorEnforcement:
         due_parts = []
         for n in range(self.cum_hazard.size):
             h = self.cum_hazard[n]
-            if self.buf_thr[n] and sum(b.size for b in self.buf_thr[n]) > _MERGE_AT:
+            if self.buf_thr[n].size > _MERGE_AT:
                 self._merge(n)
             # sorted part: a prefix is due
             k = int(np.searchsorted(self.sorted_thr[n], h, side="right"))
@@ -59,11 +59,10 @@ class InteriorEnforcement:
                 self.sorted_thr[n] = self.sorted_thr[n][k:]
                 self.sorted_slot[n] = self.sorted_slot[n][k:]
             # buffer: scan (small by construction)
-            for i, (thr, sl) in enumerate(zip(self.buf_thr[n], self.buf_slot[n], strict=True)):
-                hit = thr <= h
-                if hit.any():
-                    due_parts.append(sl[hit])
-                    self.buf_thr[n][i], self.buf_slot[n][i] = thr[~hit], sl[~hit]
+            hit = self.buf_thr[n] <= h
+            if hit.any():
+                due_parts.append(self.buf_slot[n][hit])
+                self.buf_thr[n], self.buf_slot[n] = self.buf_thr[n][~hit], self.buf_slot[n][~hit]
         if not due_parts:
             return
         due = np.sort(np.concatenate(due_parts))
@@ -78,8 +77,8 @@ class InteriorEnforcement:
         remove(sim, out, tick, "interior_removal_route")
 
     def _merge(self, n: int) -> None:
-        thr = np.concatenate([self.sorted_thr[n], *self.buf_thr[n]])
-        sl = np.concatenate([self.sorted_slot[n], *self.buf_slot[n]])
+        thr = np.concatenate([self.sorted_thr[n], self.buf_thr[n]])
+        sl = np.concatenate([self.sorted_slot[n], self.buf_slot[n]])
         order = np.argsort(thr, kind="stable")
         self.sorted_thr[n], self.sorted_slot[n] = thr[order], sl[order]
-        self.buf_thr[n], self.buf_slot[n] = [], []
+        self.buf_thr[n], self.buf_slot[n] = np.zeros(0), np.zeros(0, dtype=np.int64)

@@ -33,13 +33,15 @@ class Asylum:
         a, p = sim.agents, sim.params
         st = sim.context["static"]
         idx = with_status(sim, Status.TRANSIT)
-        idx = idx[(a.route[idx] < 0) & (a.applied_asylum[idx] == 0)]
+        # people in Mexico legally (a visa, refugee status) have no reason to apply
+        legal = (a.documents[idx] == DOCUMENTS.index("visa")) | (a.documents[idx] == REFUGEE)
+        idx = idx[(a.route[idx] < 0) & (a.applied_asylum[idx] == 0) & ~legal]
         idx = idx[st.is_asylum_office[a.loc[idx]]]
         if idx.size == 0:
             return
         prob = np.where(a.caravan[idx] > 0, float(p.caravan_asylum_apply_probability),
                         np.asarray(p.asylum_apply_probability)[a.nationality[idx]])
-        apply_ = sim.streams.uniform("asylum_apply", tick, idx) < prob
+        apply_ = sim.draw("asylum_apply", tick, idx) < prob
         ap = idx[apply_]
         a.applied_asylum[idx] = 1   # the decision is made once per person
         sim.recorder.count("asylum_applications_mexico", a.nationality[ap], a.loc[ap])
@@ -49,7 +51,7 @@ class Asylum:
     def _abandon(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
         idx = with_status(sim, Status.ASYLUM_MX)
-        leave = idx[sim.streams.uniform("asylum_abandon", tick, idx) < float(p.asylum_abandon_per_day)]
+        leave = idx[sim.draw("asylum_abandon", tick, idx) < float(p.asylum_abandon_per_day)]
         a.documents[leave] = 0
         set_status(a, leave, Status.TRANSIT)
 
@@ -69,12 +71,12 @@ class Asylum:
         order = np.lexsort((idx, -a.days_in_status[idx].astype(np.int64)))
         done = idx[order[:n]]
         nat = a.nationality[done]
-        grant = sim.streams.uniform("asylum_decision", tick, done) \
+        grant = sim.draw("asylum_decision", tick, done) \
             < np.asarray(p.asylum_recognition_rate)[nat]
         g, r = done[grant], done[~grant]
         sim.recorder.count("asylum_grants_mexico", a.nationality[g], a.loc[g])
         sim.recorder.count("asylum_denials_mexico", a.nationality[r], a.loc[r])
-        stay = sim.streams.uniform("asylum_stay", tick, g) < float(p.asylum_stay_after_grant)
+        stay = sim.draw("asylum_stay", tick, g) < float(p.asylum_stay_after_grant)
         set_status(a, g[stay], Status.PROTECTED_MX)
         a.documents[g[~stay]] = REFUGEE
         set_status(a, g[~stay], Status.TRANSIT)

@@ -24,7 +24,7 @@ def remove(sim: Simulation, slots: np.ndarray, tick: int, stream: str) -> None:
         return
     a, p = sim.agents, sim.params
     nat = a.nationality[slots]
-    south = sim.streams.uniform(stream, tick, slots) < np.asarray(p.us_removal_to_south_mexico_share)[nat]
+    south = sim.draw(stream, tick, slots) < np.asarray(p.us_removal_to_south_mexico_share)[nat]
     flown = slots[south]
     a.loc[flown] = int(p.us_removal_south_location)
     sim.recorder.count("us_flights_south_mexico", a.nationality[flown], a.loc[flown])
@@ -55,7 +55,7 @@ class Border:
         us_side = net.dst[st.crossing_route[a.loc[idx]]]
         nat = a.nationality[idx]
         sim.recorder.count("crossing_attempts_us", nat, us_side)
-        u = sim.streams.uniform("crossing", tick, idx)
+        u = sim.draw("crossing", tick, idx)
         p_death = float(p.us_crossing_death_probability)
         extra = np.asarray(p.crossing_extra_km)[a.loc[idx]]
         p_app = np.asarray(p.us_apprehension_probability)[nat]
@@ -69,10 +69,10 @@ class Border:
         c, c_side = idx[caught], us_side[caught]
         sim.recorder.count("apprehensions_us", a.nationality[c], c_side)
         # asylum claims: wait in Mexico for the hearing (MPP) or enter pending the case
-        claim = sim.streams.uniform("us_asylum_claim", tick, c) \
+        claim = sim.draw("us_asylum_claim", tick, c) \
             < np.asarray(p.us_asylum_claim_probability)[a.nationality[c]]
         sim.recorder.count("us_asylum_claims", a.nationality[c[claim]], c_side[claim])
-        mpp = claim & (sim.streams.uniform("mpp", tick, c) < float(p.mpp_share))
+        mpp = claim & (sim.draw("mpp", tick, c) < float(p.mpp_share))
         m = c[mpp]
         sim.recorder.count("mpp_enrollments", a.nationality[m], a.loc[m])
         set_status(a, m, Status.WAITING_US_HEARING)
@@ -82,7 +82,7 @@ class Border:
         set_status(a, released, Status.IN_US)
         sim.context["interior"].admit(sim, released, tick)
         rest = c[~claim]
-        back = sim.streams.uniform("us_return", tick, rest) \
+        back = sim.draw("us_return", tick, rest) \
             < np.asarray(p.us_return_to_border_share)[a.nationality[rest]]
         b = rest[back]
         set_status(a, b, Status.RETURNED_BY_US)
@@ -102,7 +102,7 @@ class Border:
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return
-        grant = sim.streams.uniform("us_asylum_decision", tick, idx) \
+        grant = sim.draw("us_asylum_decision", tick, idx) \
             < np.asarray(p.us_asylum_grant_probability)[a.nationality[idx]]
         g = idx[grant]
         sim.recorder.count("us_asylum_grants", a.nationality[g], a.loc[g])

@@ -39,3 +39,16 @@ def with_status(sim: Simulation, *statuses: Status) -> np.ndarray:
     for s in statuses[1:]:
         mask |= st == int(s)
     return live[mask]
+
+
+def resume(sim: Simulation, idx: np.ndarray) -> None:
+    """Put people released or set free back on their way: in a border city they prepare to
+    cross (the border phase crosses, never ordinary travel); elsewhere they travel on."""
+    if idx.size == 0:
+        return
+    a = sim.agents
+    at_border = sim.context["static"].is_border_city[a.loc[idx]]
+    wait = idx[at_border]
+    set_status(a, wait, Status.WAITING_NORTH)
+    a.timer[wait] = int(round(float(sim.params.north_wait_days)))
+    set_status(a, idx[~at_border], Status.TRANSIT)

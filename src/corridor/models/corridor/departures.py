@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import Simulation
-from .common import chosen, set_status, with_status
+from .common import chosen, resume, set_status, with_status
 from .states import DOCUMENTS, Status
 
 
@@ -27,36 +27,43 @@ class Departures:
             * np.asarray(p.departure_seasonality)[:, date.month - 1] \
             * np.asarray(p.departure_multiplier) * scale
         share = np.asarray(p.origin_share)
-        rng = sim.streams.generator("departures", tick)
-        counts = rng.poisson(rate[:, None] * share)                      # [nationality, origin]
-        # caravans: a separate draw, so that switching a caravan on leaves other departures as they were
         caravan_rate = np.asarray(p.caravan_departures_per_day) * scale
-        caravan = sim.streams.generator("caravan_departures", tick).poisson(caravan_rate[:, None] * share) \
-            if caravan_rate.any() else np.zeros_like(counts)
-        total = int(counts.sum() + caravan.sum())
-        if total == 0:
+        # one Poisson draw per nationality and kind, from its own stream: changing one
+        # nationality's rate leaves the others' departures exactly as they were
+        blocks = []
+        for n, code in enumerate(sim.nationalities):
+            for flag, r in ((0, rate[n]), (1, caravan_rate[n])):
+                if r > 0:
+                    gen = sim.streams.generator(f"departures/{code}" + ("/caravan" if flag else ""), tick)
+                    blocks.append((n, flag, gen.poisson(r * share[n])))
+        nat_parts, loc_parts, car_parts, uid_parts = [], [], [], []
+        for n, flag, counts in blocks:
+            for o in np.flatnonzero(counts):
+                k = int(counts[o])
+                nat_parts.append(np.full(k, n))
+                loc_parts.append(np.full(k, ctx["origin_locations"][o]))
+                car_parts.append(np.full(k, flag, dtype=np.int8))
+                # stable identity: (day, nationality, origin, caravan, index) -> the agent's draws
+                # do not depend on how many others left that day or in other worlds
+                uid_parts.append((((tick * 256 + n) * 4096 + o) * 2 + flag) * (1 << 20) + np.arange(k))
+        if not nat_parts:
             return
-        nat_parts, loc_parts, car_parts = [], [], []
-        for block, flag in ((counts, 0), (caravan, 1)):
-            nat_idx, org_idx = np.nonzero(block)
-            reps = block[nat_idx, org_idx]
-            nat_parts.append(np.repeat(nat_idx, reps))
-            loc_parts.append(np.repeat(ctx["origin_locations"][org_idx], reps))
-            car_parts.append(np.full(int(reps.sum()), flag, dtype=np.int8))
         nat, loc = np.concatenate(nat_parts), np.concatenate(loc_parts)
+        caravan = np.concatenate(car_parts)
         a = sim.agents
-        slots = a.add(total, nationality=nat, origin=loc, loc=loc, status=int(Status.TRANSIT),
-                      live=True, attempts=1, caravan=np.concatenate(car_parts))
-        has_visa = sim.streams.uniform("visa", tick, slots) < np.asarray(p.visa_share)[nat]
+        slots = a.add(nat.size, nationality=nat, origin=loc, loc=loc, status=int(Status.TRANSIT),
+                      live=True, attempts=1, caravan=caravan, uid=np.concatenate(uid_parts))
+        has_visa = sim.draw("visa", tick, slots) < np.asarray(p.visa_share)[nat]
         a.documents[slots[has_visa]] = DOCUMENTS.index("visa")
-        u = sim.streams.uniform("group", tick, slots)
+        u = sim.draw("group", tick, slots)
         a.group[slots] = chosen(u, np.asarray(p.group_share)[nat])
         # log-normal money: Box-Muller on two keyed uniforms
-        u1 = np.maximum(sim.streams.uniform("money", tick, slots), 1e-12)
-        u2 = sim.streams.uniform("money", tick, slots, sub=1)
+        u1 = np.maximum(sim.draw("money", tick, slots), 1e-12)
+        u2 = sim.draw("money", tick, slots, sub=1)
         z = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
         a.money[slots] = np.asarray(p.money_median_usd)[nat] * np.exp(float(p.money_sigma) * z)
         sim.recorder.count("departures", nat, loc)
+        sim.recorder.count("caravan_departures", nat[caravan > 0], loc[caravan > 0])
 
     def _try_again(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
@@ -68,7 +75,7 @@ class Departures:
         by_mx = a.status[idx] == int(Status.RETURNED_BY_MX)
         prob = np.where(by_mx, np.asarray(p.retry_after_mx_deportation)[nat],
                         np.asarray(p.retry_after_us_return)[nat])
-        go = sim.streams.uniform("try_again", tick, idx) < prob
+        go = sim.draw("try_again", tick, idx) < prob
         quit_ = idx[~go]
         sim.recorder.count("gave_up", a.nationality[quit_], a.loc[quit_])
         set_status(a, quit_, Status.GAVE_UP)
@@ -76,9 +83,4 @@ class Departures:
         a.attempts[again] += 1
         a.documents[again] = 0
         a.caravan[again] = 0
-        at_border = sim.context["static"].is_border_city[a.loc[again]]
-        # returned to a border city by the US: wait there and cross again
-        wait = again[at_border]
-        set_status(a, wait, Status.WAITING_NORTH)
-        a.timer[wait] = int(round(float(p.north_wait_days)))
-        set_status(a, again[~at_border], Status.TRANSIT)
+        resume(sim, again)   # returned to a border city by the US: wait there and cross again

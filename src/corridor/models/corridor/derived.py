@@ -64,7 +64,8 @@ class Dynamic:
 def dynamic_arrays(net: Network, st: Static, lev: Levers) -> Dynamic:
     p = lev.params
     src, dst, km = net.src, net.dst, net.km
-    usable = lev.route_open & np.isfinite(st.dist_goal[dst])
+    # routes into the US are crossed only in the border phase, never by ordinary travel
+    usable = lev.route_open & np.isfinite(st.dist_goal[dst]) & (st.dist_goal[dst] > 0)
     detour = km + np.where(np.isfinite(st.dist_goal[dst]), st.dist_goal[dst], 0.0) \
         - np.where(np.isfinite(st.dist_goal[src]), st.dist_goal[src], 0.0)
     w = np.where(usable, np.exp(-np.maximum(detour, 0.0) / float(p.route_km_scale)), 0.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import Simulation
-from .common import set_status, with_status
+from .common import resume, set_status, with_status
 from .movement import document_detection_factor
 from .states import DOCUMENTS, GROUPS, Status
 
@@ -35,7 +35,7 @@ class Enforcement:
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return
-        deport = sim.streams.uniform("deport", tick, idx) < float(p.deportation_share)
+        deport = sim.draw("deport", tick, idx) < float(p.deportation_share)
         out = idx[deport]
         nat = a.nationality[out]
         sim.recorder.count("deportations_mexico", nat, a.loc[out])
@@ -43,7 +43,7 @@ class Enforcement:
         a.documents[out] = 0
         set_status(a, out, Status.RETURNED_BY_MX)
         a.timer[out] = int(round(float(p.retry_wait_days_mx)))
-        set_status(a, idx[~deport], Status.TRANSIT)   # released, carry on
+        resume(sim, idx[~deport])   # released, carry on
 
     def _detect(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
@@ -59,7 +59,7 @@ class Enforcement:
         hazard += still * foreign * np.asarray(p.mx_detection_waiting_per_day)[st.zone_of[loc]] \
             * st.in_mexico[loc] * np.where(a.caravan[idx] > 0, float(p.caravan_detection_factor), 1.0) \
             * document_detection_factor(p, a.documents[idx], a.card_days[idx], sim.network.region[loc])
-        caught = sim.streams.uniform("detect", tick, idx) < -np.expm1(-hazard)
+        caught = sim.draw("detect", tick, idx) < -np.expm1(-hazard)
         c = idx[caught]
         if c.size == 0:
             return
@@ -67,7 +67,7 @@ class Enforcement:
         a.route[c] = -1
         a.progress[c] = 0.0
         # some pay officials to be let go: extortion, not a recorded detention
-        paid = sim.streams.uniform("extortion", tick, c) < float(p.official_extortion_probability)
+        paid = sim.draw("extortion", tick, c) < float(p.official_extortion_probability)
         e = c[paid]
         for name in ("victimizations", "robberies", "victimizations_by_officials"):
             sim.recorder.count(name, a.nationality[e], a.loc[e])
@@ -75,20 +75,20 @@ class Enforcement:
         c = c[~paid]
         nat, where = a.nationality[c], a.loc[c]
         sim.recorder.count("detentions_mexico", nat, where)
-        fam = c[(a.group[c] == FAMILY) & (sim.streams.uniform("separation", tick, c)
+        fam = c[(a.group[c] == FAMILY) & (sim.draw("separation", tick, c)
                                           < float(p.family_separation_probability))]
         sim.recorder.count("family_separations", a.nationality[fam], a.loc[fam])
         set_status(a, c, Status.DETAINED_MX)
         a.timer[c] = int(round(float(p.detention_days)))
         # collusion: officials hand some detainees to criminals
-        sold = c[sim.streams.uniform("collusion", tick, c) < float(p.collusion_kidnap_probability)]
+        sold = c[sim.draw("collusion", tick, c) < float(p.collusion_kidnap_probability)]
         for name in ("victimizations", "kidnappings", "victimizations_by_officials"):
             sim.recorder.count(name, a.nationality[sold], a.loc[sold])
         set_status(a, sold, Status.KIDNAPPED)
         a.timer[sold] = int(round(float(p.kidnap_days)))
         # unaccompanied minors in care: child protection and an asylum procedure instead of deportation
         minors = c[(a.group[c] == MINOR) & (a.status[c] == int(Status.DETAINED_MX))]
-        cared = minors[sim.streams.uniform("minor_care", tick, minors) < float(p.minor_care_probability)]
+        cared = minors[sim.draw("minor_care", tick, minors) < float(p.minor_care_probability)]
         sim.recorder.count("minors_in_care", a.nationality[cared], a.loc[cared])
         sim.recorder.count("asylum_applications_mexico", a.nationality[cared], a.loc[cared])
         a.applied_asylum[cared] = 1

@@ -49,6 +49,7 @@ PHASES = ("policies", "departures", "movement", "enforcement", "predation", "asy
 
 INDICATORS = (
     Indicator("departures", "flow", "people leaving home for the first time"),
+    Indicator("caravan_departures", "flow", "of which leaving with a caravan"),
     Indicator("entries_mexico", "flow", "crossings into Mexico from the south (re-entries included)"),
     Indicator("detentions_mexico", "flow", "detentions by Mexico's migration authority"),
     Indicator("deportations_mexico", "flow", "deportations by Mexico"),
@@ -133,6 +134,8 @@ def default_parameters() -> dict[str, ParamRecord]:
 def _merge_value(base: Any, over: Any) -> Any:
     """A scenario's value over a default, key by key; a mapping with "*" replaces the whole level
     (its "*" stands for every key it does not list, as everywhere)."""
+    if isinstance(over, Mapping) and "*" not in over and not isinstance(base, Mapping) and base is not None:
+        return {"*": base, **over}      # a default for every key, with the listed keys changed
     if isinstance(base, Mapping) and isinstance(over, Mapping) and "*" not in over:
         out = dict(base)
         for k, v in over.items():
@@ -244,7 +247,10 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     for i, pol in enumerate(spec.policies):
         at = f"policies.{i}"
         if pol.start > spec.end or (pol.end is not None and pol.end < day0):
-            continue   # entirely outside this run (e.g. inherited from an earlier era): no effect
+            if scenario.path is not None and scenario.file_for(at) != scenario.path:
+                continue   # inherited from an earlier era and entirely outside this run: no effect
+            raise scenario.error(f"policy {pol.name!r} ({pol.start} to {pol.end or 'end'}) is "
+                                 "outside the run", f"{at}.start", f"dates between {day0} and {spec.end}")
         try:
             policies.append(compile_policy(pol, specs=PARAM_SPECS, axes=axes, network=net,
                                            day0=day0, n_ticks=n_ticks, at=at))

@@ -19,7 +19,6 @@ from .states import DOCUMENTS, Status
 
 MAX_LEGS_PER_DAY = 12
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
-CARAVAN_KEY = 1 << 40       # caravan draws are keyed by place, far from any agent slot
 
 
 def document_detection_factor(p, documents: np.ndarray, card_days: np.ndarray, region: np.ndarray) -> np.ndarray:
@@ -55,11 +54,11 @@ class Movement:
         zone = st.zone_of[a.loc[idx]]
         at_place = a.route[idx] < 0
         # some stop trying altogether (settle where they are or go home)
-        stop = sim.streams.uniform("transit_stop", tick, idx) < np.asarray(p.transit_stop_per_day)[zone]
+        stop = sim.draw("transit_stop", tick, idx) < np.asarray(p.transit_stop_per_day)[zone]
         quit_ = idx[stop]
         sim.recorder.count("gave_up", a.nationality[quit_], a.loc[quit_])
         set_status(a, quit_, Status.GAVE_UP)
-        u = sim.streams.uniform("set_off", tick, idx)
+        u = sim.draw("set_off", tick, idx)
         move_p = np.where(a.caravan[idx] > 0, float(p.caravan_move_probability),
                           np.asarray(p.daily_move_probability)[zone])
         rest = at_place & (u >= move_p)
@@ -111,9 +110,12 @@ class Movement:
         who, here = who[can], here[can]
         if who.size == 0:
             return
-        # a caravan moves as one: its members at a place draw the same number (keyed by the place)
-        key = np.where(a.caravan[who] > 0, CARAVAN_KEY + here, who)
-        u = np.minimum(sim.streams.uniform("route", tick, key, sub=leg), 1.0 - 1e-9)
+        u = sim.draw("route", tick, who, sub=leg)
+        # a caravan moves as one: its members at a place share one draw, keyed by the place
+        car = a.caravan[who] > 0
+        if car.any():
+            u[car] = sim.streams.uniform("route_caravan", tick, here[car], sub=leg)
+        u = np.minimum(u, 1.0 - 1e-9)
         r = np.searchsorted(dyn.route_cum, here + u, side="right")
         r = np.minimum(r, dyn.last_route[here])
         allowed = sim.context["static"].route_allows[r]
@@ -122,10 +124,13 @@ class Movement:
         can_pay = weight * afford
         # nobody is stuck for lack of money: with no affordable mode, any allowed one
         weight = np.where(can_pay.sum(axis=1, keepdims=True) > 0, can_pay, weight + allowed * 1e-9)
-        mode = chosen(sim.streams.uniform("mode", tick, who, sub=leg), weight)
+        mode = chosen(sim.draw("mode", tick, who, sub=leg), weight)
         a.route[who] = r
         a.mode[who] = mode
         a.progress[who] = 0.0
+        # papers are handed out at the crossing, before the first leg in Mexico
+        entry = sim.context["static"].entry_route[r]
+        self._papers_at_entry(sim, who[entry], sim.network.dst[r[entry]])
 
     def _papers_at_entry(self, sim: Simulation, who: np.ndarray, where: np.ndarray) -> None:
         """Documents Mexico gives at the southern border: transit documents, regional visitor
@@ -135,15 +140,15 @@ class Movement:
         a, p = sim.agents, sim.params
         nat = a.nationality[who]
         none = a.documents[who] == 0
-        u = sim.streams.uniform("papers", sim.tick, who)
+        u = sim.draw("papers", sim.tick, who)
         visa = none & (a.caravan[who] > 0) & (u < float(p.caravan_visa_probability))
         a.documents[who[visa]] = DOCUMENTS.index("visa")
         sim.recorder.count("humanitarian_visas", nat[visa], where[visa])
-        u2 = sim.streams.uniform("papers", sim.tick, who, sub=1)
+        u2 = sim.draw("papers", sim.tick, who, sub=1)
         doc = none & ~visa & (u2 < np.asarray(p.transit_document_share)[nat])
         a.documents[who[doc]] = DOCUMENTS.index("transit_document")
         sim.recorder.count("transit_documents", nat[doc], where[doc])
-        u3 = sim.streams.uniform("papers", sim.tick, who, sub=2)
+        u3 = sim.draw("papers", sim.tick, who, sub=2)
         card = (a.documents[who] == 0) & (u3 < np.asarray(p.visitor_card_share)[nat])
         a.documents[who[card]] = VISITOR_CARD
         a.card_days[who[card]] = int(round(float(p.visitor_card_validity_days)))
@@ -161,7 +166,6 @@ class Movement:
         a.mode[who] = -1
         entry = st.entry_route[r]
         sim.recorder.count("entries_mexico", a.nationality[who[entry]], dst[entry])
-        self._papers_at_entry(sim, who[entry], dst[entry])
         border = st.is_border_city[dst]
         b = who[border]
         sim.recorder.count("arrivals_us_border", a.nationality[b], dst[border])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine import Simulation
-from .common import chosen, set_status, with_status
+from .common import chosen, resume, set_status, with_status
 from .states import Status
 
 ROBBERY, KIDNAPPING, DEATH = 0, 1, 2
@@ -33,15 +33,13 @@ class Predation:
         idx = idx[a.timer[idx] <= 0]
         if idx.size == 0:
             return
-        killed = sim.streams.uniform("kidnap_end", tick, idx) < float(p.kidnap_death_probability)
+        killed = sim.draw("kidnap_end", tick, idx) < float(p.kidnap_death_probability)
         dead = idx[killed]
         sim.recorder.count("deaths", a.nationality[dead], a.loc[dead])
         set_status(a, dead, Status.DEAD)
         freed = idx[~killed]
         a.money[freed] = 0.0           # ransom paid by relatives; they carry nothing more
-        at_border = sim.context["static"].is_border_city[a.loc[freed]]
-        set_status(a, freed[at_border], Status.WAITING_NORTH)
-        set_status(a, freed[~at_border], Status.TRANSIT)
+        resume(sim, freed)
 
     def _attack(self, sim: Simulation, tick: int) -> None:
         a, p = sim.agents, sim.params
@@ -56,11 +54,11 @@ class Predation:
             * np.asarray(p.predation_group_factor)[a.group[idx]] \
             * np.asarray(p.predation_nationality_factor)[a.nationality[idx]] \
             * np.asarray(p.predation_document_factor)[a.documents[idx]]
-        hit = sim.streams.uniform("prey", tick, idx) < -np.expm1(-hazard)
+        hit = sim.draw("prey", tick, idx) < -np.expm1(-hazard)
         v = idx[hit]
         if v.size == 0:
             return
-        kind = chosen(sim.streams.uniform("prey_kind", tick, v),
+        kind = chosen(sim.draw("prey_kind", tick, v),
                       np.broadcast_to(np.asarray(p.predation_outcome_share), (v.size, 3)))
         nat, loc = a.nationality[v], a.loc[v]
         sim.recorder.count("victimizations", nat, loc)

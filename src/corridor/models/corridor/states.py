@@ -37,6 +37,7 @@ OUTCOMES = ("robbery_extortion", "kidnapping", "death")
 
 #: Model columns on top of corridor.agents.BASE_COLUMNS (dtype, default).
 AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
+    "uid": ("int64", -1),            # stable identity: keys the agent's random draws (see departures)
     "nationality": ("int8", 0),
     "group": ("int8", 0),            # index into GROUPS
     "documents": ("int8", 0),        # index into DOCUMENTS

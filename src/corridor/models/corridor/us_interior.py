@@ -36,7 +36,7 @@ class InteriorEnforcement:
         """Register people who just entered the US."""
         if slots.size == 0:
             return
-        u = sim.streams.uniform("interior_budget", tick, slots)
+        u = sim.draw("interior_budget", tick, slots)
         budget = -np.log1p(-u)                                # Exp(1)
         nat = sim.agents.nationality[slots]
         for n in np.unique(nat):
@@ -71,7 +71,7 @@ class InteriorEnforcement:
         sim.recorder.count("us_interior_arrests", nat, a.loc[due])
         p_remove = np.minimum(np.asarray(p.us_removal_probability)[nat]
                               * np.asarray(p.consular_defence_factor)[nat], 1.0)
-        out = due[sim.streams.uniform("interior_removal", tick, due) < p_remove]
+        out = due[sim.draw("interior_removal", tick, due) < p_remove]
         sim.recorder.count("us_removals", a.nationality[out], a.loc[out])
         sim.revive(out)
         remove(sim, out, tick, "interior_removal_route")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 
 from corridor.models.corridor import Status, build_simulation
 from corridor.models.corridor.states import DOCUMENTS

@@ -199,9 +199,24 @@ def test_policy_end_before_start(tmp_path, tiny_dict):
     assert "before start" in err.message
 
 
-def test_policy_outside_the_run(tmp_path, tiny_dict):
-    tiny_dict["policies"] = [{"name": "p", "start": "2011-02-01", "set": {"kidnap_days": 1}}]
-    _fails(_file(tmp_path, tiny_dict), at="policies.0.start", build=True)
+def test_policy_outside_the_run_has_no_effect_and_validate_says_so(tmp_path, tiny_dict):
+    # a policy of another era (often inherited by `extends`) is harmless: skipped, and reported
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+    from corridor.models.corridor import build_simulation
+    from corridor.scenario.loader import load_scenario
+
+    plain = build_simulation(load_scenario(_file(tmp_path, tiny_dict)))
+    plain.run()
+    tiny_dict["policies"] = [{"name": "later", "start": "2011-02-01", "set": {"kidnap_days": 1}}]
+    path = _file(tmp_path / "b", tiny_dict)
+    sim = build_simulation(load_scenario(path))
+    sim.run()
+    assert sim.context["policies_outside_run"] == ("later",)
+    assert (sim.recorder.data == plain.recorder.data).all()
+    res = CliRunner().invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0 and "later" in res.output and "no effect" in res.output
 
 
 def test_policy_names_repeat(tmp_path, tiny_dict):

@@ -55,12 +55,28 @@ def run(
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    settings: Annotated[Path | None, typer.Option(
+        help="Flee scenarios: simsetting.yml (default: the one in DIR).")] = None,
+    days: Annotated[int | None, typer.Option(
+        min=1, help="Flee scenarios: days to simulate (default: sim_period.csv).")] = None,
+    hasten: Annotated[int | None, typer.Option(min=1, help="Flee scenarios: population scale-down factor.")] = None,
 ) -> None:
-    """Run a scenario and write per-day indicators, summary.json, plots and a registry entry."""
+    """Run a scenario and write per-day indicators, summary.json, plots and a registry entry.
+
+    SCENARIO may also be a Flee scenario folder (see docs/flee.md): it is run with Flee's rules
+    and out.csv is written beside the usual results."""
+    from .models.flee.cli import is_flee_path, run_folder
     from .results.run import run_scenario
     from .results.store import write_run
     from .scenario.loader import load_scenario
 
+    if is_flee_path(scenario):
+        try:
+            run_folder(str(scenario), out=out, settings=settings, seed=seed, days=days, hasten=hasten, quiet=quiet,
+                       out_console=out_console, err_console=err_console)
+        except UserInputError as exc:
+            _fail(exc)
+        return
     try:
         sc = load_scenario(scenario)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
@@ -127,11 +143,25 @@ def scenarios() -> None:
 
 
 @app.command()
-def validate(scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name.")]) -> None:
-    """Check a scenario (schema, places, parameters, policies) without running it."""
+def validate(
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name; or a Flee scenario "
+                                                  "folder, or a Flee output folder / out.csv.")],
+    settings: Annotated[Path | None, typer.Option(help="Flee scenarios: simsetting.yml.")] = None,
+) -> None:
+    """Check a scenario (schema, places, parameters, policies) without running it.
+
+    For a Flee output folder or out.csv, print the averaged relative difference (plain and
+    rescaled) against the observed data; for a Flee scenario folder, check its files."""
     from .models.corridor import build_simulation
+    from .models.flee.cli import is_flee_path, validate_path
     from .scenario.loader import load_scenario
 
+    if is_flee_path(scenario):
+        try:
+            validate_path(scenario, settings=settings, out_console=out_console, err_console=err_console)
+        except UserInputError as exc:
+            _fail(exc)
+        return
     try:
         sc = load_scenario(scenario)
         sim = build_simulation(sc)
@@ -140,6 +170,10 @@ def validate(scenario: Annotated[str, typer.Argument(help="Scenario YAML file or
         return
     out_console.print(f"{sc.name}: valid ({sim.n_ticks} days, {len(sc.spec.policies)} policies, "
                       f"{sim.network.n_locations} places, {sim.network.n_routes} routes)")
+    outside = sim.context.get("policies_outside_run", ())
+    if outside:
+        out_console.print(f"note: {len(outside)} policies fall outside the run and have no effect: "
+                          + ", ".join(outside))
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -300,6 +334,8 @@ def ensemble(
     n: Annotated[int, typer.Option("-n", "--members", min=1, help="Number of replications.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Root seed the member seeds "
                                              "are spawned from (default: the scenario's).")] = None,
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+                                                "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Ensemble folder (default: runs/ensemble-NAME); re-running resumes it.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one "
@@ -310,11 +346,11 @@ def ensemble(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run N replications from spawned seeds; write quantile bands by day, month and year."""
-    from .analysis.ensemble import run_ensemble
+    from .analysis.ensemble import at_scale, run_ensemble
     from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario)
+        sc = at_scale(load_scenario(scenario), scale)
         folder = out or Path("runs") / f"ensemble-{sc.name}"
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
@@ -353,6 +389,8 @@ def calibrate(
     replicates: Annotated[int, typer.Option(min=1, help="Runs averaged per trial.")] = 1,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampler (default: the scenario's).")] = None,
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+                                                "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
@@ -363,10 +401,11 @@ def calibrate(
     """Fit the scenario's free parameters to observed series (Optuna); write a fitted scenario."""
     from .analysis.calibrate import calibrate as fit
     from .analysis.calibrate import load_targets, write_calibration
+    from .analysis.ensemble import at_scale
     from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario)
+        sc = at_scale(load_scenario(scenario), scale)
         tg = load_targets(targets, sc)
         folder = out or Path("runs") / f"calibrate-{sc.name}"
         with _analysis_bar(quiet, "trials") as bar:
@@ -415,6 +454,8 @@ def sensitivity(
     nationality: Annotated[str | None, typer.Option(help="A code or codes joined by + (default: all).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampling (default: the scenario's).")] = None,
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+                                                "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
@@ -423,12 +464,13 @@ def sensitivity(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Global sensitivity (SALib) of indicators to the scenario's free parameters, ranked."""
+    from .analysis.ensemble import at_scale
     from .analysis.sensitivity import outputs_for, write_sensitivity
     from .analysis.sensitivity import sensitivity as analyse
     from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario)
+        sc = at_scale(load_scenario(scenario), scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
         folder = out or Path("runs") / f"sensitivity-{sc.name}"
         with _analysis_bar(quiet, "runs") as bar:

@@ -125,11 +125,35 @@ def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base and k != "policies" else v
-            if k == "policies" and k in base and isinstance(v, list) and isinstance(base[k], list):
+            if k == "parameters" and isinstance(v, dict) and isinstance(base.get(k), dict):
+                out[k] = _merge_parameters(base[k], v)
+            elif k == "policies" and isinstance(v, list) and isinstance(base.get(k), list):
                 out[k] = _merge_policies(base[k], v)
+            else:
+                out[k] = _merge(base[k], v) if k in base else v
         return out
     return over
+
+
+def _as_entry(v: Any) -> Any:
+    # ``x: 0.3`` and ``x: {GTM: 0.3}`` are shorthand for ``x: {value: ...}``
+    return v if isinstance(v, dict) and "value" in v else {"value": v}
+
+
+def _merge_parameters(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """A child's parameter entry over its parent's: values merge key by key; a child's
+    source replaces the parent's, and a child without one does not inherit it."""
+    out = dict(base)
+    for name, entry in over.items():
+        if name not in base:
+            out[name] = entry
+            continue
+        parent, child = _as_entry(base[name]), _as_entry(entry)
+        merged = {k: v for k, v in parent.items() if k not in ("value", "source")}
+        merged.update({k: v for k, v in child.items() if k != "value"})
+        merged["value"] = _merge(parent["value"], child["value"])
+        out[name] = merged
+    return out
 
 
 def _merge_policies(base: list[Any], over: list[Any]) -> list[Any]:

@@ -499,3 +499,23 @@ def test_seed_beyond_64_bits_rejected(tiny_dict):
     with pytest.raises(ScenarioError) as exc:
         scenario_from_dict(tiny_dict)
     assert exc.value.at == "seed"
+
+
+def test_parameter_entries_merge_across_extends(tmp_path, tiny_dict):
+    """A parent's {value, source} entry and a child's bare mapping merge value by value; a
+    mapping with "*" replaces the level, as it does over the defaults."""
+    from corridor.scenario.loader import load_scenario
+
+    tiny_dict["parameters"]["us_apprehension_probability"] = {
+        "value": {"GTM": 0.3, "MEX": 0.4}, "source": {"kind": "assumption", "note": "parent's value"}}
+    _file(tmp_path, tiny_dict, "parent.yaml")
+    (tmp_path / "child.yaml").write_text(
+        "extends: parent.yaml\nname: child\nparameters:\n  us_apprehension_probability: {GTM: 0.9}\n"
+        "  kidnap_days: {value: 3}\n")
+    spec = load_scenario(tmp_path / "child.yaml").spec
+    entry = spec.parameters["us_apprehension_probability"]
+    assert entry.value == {"GTM": 0.9, "MEX": 0.4}
+    assert entry.source is None            # the child changed the value; the parent's source no longer covers it
+    (tmp_path / "star.yaml").write_text(
+        "extends: parent.yaml\nname: star\nparameters:\n  us_apprehension_probability: {'*': 0.5}\n")
+    assert load_scenario(tmp_path / "star.yaml").spec.parameters["us_apprehension_probability"].value == {"*": 0.5}

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from .errors import DataError
-from .params import Source
+from .params import Source, merge_value
 from .scenario.loader import Scenario
 
 __all__ = ["ParameterEvidence", "PolicyEvidence", "Evidence", "scenario_evidence", "compact"]
@@ -199,7 +199,7 @@ def scenario_evidence(scenario: Scenario) -> Evidence:
         file = scenario.file_for(f"parameters.{name}")
         src = over.source
         rows.append(ParameterEvidence(
-            name=name, value=corridor_model._merge_value(rec.value, over.value),
+            name=name, value=merge_value(rec.value, over.value),
             unit=over.unit or rec.unit or pspec.unit, kind=src.kind if src else "scenario",
             ref=src.ref if src else "", note=src.note if src else "set by the scenario without a source",
             file=str(file) if file else "", origin="scenario", dims=pspec.dims, doc=pspec.doc,

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Source", "ParamSpec", "ParamError", "resolve", "Axes"]
+__all__ = ["Source", "ParamSpec", "ParamError", "resolve", "merge_value", "Axes"]
 
 #: Dimension name -> the ordered keys of that dimension in this world.
 Axes = Mapping[str, Sequence[Any]]
@@ -129,3 +129,16 @@ def resolve(spec: ParamSpec, value: Any, axes: Axes, *, path: str = "value",
                              f"a value in [{spec.low:g}, {spec.high:g}]"
                              + (f" {spec.unit}" if spec.unit else ""))
     return arr
+
+
+def merge_value(base: Any, over: Any) -> Any:
+    """A scenario's value over a default, key by key; a mapping with "*" replaces the whole level
+    (its "*" stands for every key it does not list, as everywhere)."""
+    if isinstance(over, Mapping) and "*" not in over and not isinstance(base, Mapping) and base is not None:
+        return {"*": base, **over}      # a default for every key, with the listed keys changed
+    if isinstance(base, Mapping) and isinstance(over, Mapping) and "*" not in over:
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = merge_value(base.get(k), v) if k in base else v
+        return out
+    return over

@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
+from ..params import merge_value
 from .schema import ScenarioFile
 
 __all__ = ["Scenario", "load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "scenario_from_dict"]
@@ -151,7 +152,7 @@ def _merge_parameters(base: dict[str, Any], over: dict[str, Any]) -> dict[str, A
         parent, child = _as_entry(base[name]), _as_entry(entry)
         merged = {k: v for k, v in parent.items() if k not in ("value", "source")}
         merged.update({k: v for k, v in child.items() if k != "value"})
-        merged["value"] = _merge(parent["value"], child["value"])
+        merged["value"] = merge_value(parent["value"], child["value"])
         out[name] = merged
     return out
 

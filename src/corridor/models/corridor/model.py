@@ -23,7 +23,7 @@ from ...engine import Simulation
 from ...errors import DataError
 from ...indicators import Indicator, Recorder
 from ...network import MODES, Network, load_network
-from ...params import ParamError, ParamSpec, Source, resolve
+from ...params import ParamError, ParamSpec, Source, merge_value, resolve
 from ...policies import LeverSchedule, compile_policy
 from ...rng import RandomStreams
 from ...scenario.loader import Scenario
@@ -131,19 +131,6 @@ def default_parameters() -> dict[str, ParamRecord]:
     return out
 
 
-def _merge_value(base: Any, over: Any) -> Any:
-    """A scenario's value over a default, key by key; a mapping with "*" replaces the whole level
-    (its "*" stands for every key it does not list, as everywhere)."""
-    if isinstance(over, Mapping) and "*" not in over and not isinstance(base, Mapping) and base is not None:
-        return {"*": base, **over}      # a default for every key, with the listed keys changed
-    if isinstance(base, Mapping) and isinstance(over, Mapping) and "*" not in over:
-        out = dict(base)
-        for k, v in over.items():
-            out[k] = _merge_value(base.get(k), v) if k in base else v
-        return out
-    return over
-
-
 def _axes(net: Network, nationalities: tuple[str, ...], first_year: int, last_year: int) -> dict:
     origins = [net.ids[i] for i in np.flatnonzero(net.mask("kind", ["origin"]))]
     return {
@@ -217,7 +204,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         origin_file = rec.file
         over = spec.parameters.get(name)
         if over is not None:
-            value = _merge_value(value, over.value)
+            value = merge_value(value, over.value)
             origin_file = str(scenario.file_for(f"parameters.{name}"))
         at = f"parameters.{name}.value"
         if value is None and name in LOCATION_VALUED and not pspec.dims:

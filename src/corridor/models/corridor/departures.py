@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import poisson
 
 from ...engine import Simulation
 from .common import chosen, resume, set_status, with_status
@@ -28,14 +29,22 @@ class Departures:
             * np.asarray(p.departure_multiplier) * scale
         share = np.asarray(p.origin_share)
         caravan_rate = np.asarray(p.caravan_departures_per_day) * scale
-        # one Poisson draw per nationality and kind, from its own stream: changing one
-        # nationality's rate leaves the others' departures exactly as they were
-        blocks = []
+        # Poisson counts by inverting the CDF at one keyed uniform per (nationality, origin, kind):
+        # counts are monotone in the rate, so a world with a lower rate has the same people
+        # minus the marginal ones (identities below include the index), and one nationality's
+        # rate never moves another's draws (common random numbers for departure policies)
+        cells = np.arange(share.shape[1])
+        keys, lams, us = [], [], []
         for n, code in enumerate(sim.nationalities):
             for flag, r in ((0, rate[n]), (1, caravan_rate[n])):
                 if r > 0:
-                    gen = sim.streams.generator(f"departures/{code}" + ("/caravan" if flag else ""), tick)
-                    blocks.append((n, flag, gen.poisson(r * share[n])))
+                    keys.append((n, flag))
+                    lams.append(r * share[n])
+                    us.append(sim.streams.uniform(f"departures/{code}" + ("/caravan" if flag else ""), tick, cells))
+        if not keys:
+            return
+        counts = poisson.ppf(np.stack(us), np.stack(lams)).astype(np.int64)   # one call a day
+        blocks = [(n, flag, counts[i]) for i, (n, flag) in enumerate(keys)]
         nat_parts, loc_parts, car_parts, uid_parts = [], [], [], []
         for n, flag, counts in blocks:
             for o in np.flatnonzero(counts):

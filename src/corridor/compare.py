@@ -29,8 +29,6 @@ import json
 import math
 import multiprocessing
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -430,16 +428,9 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, *, plots: bool = True
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
-    if not os.access(out, os.W_OK):
-        raise UserInputError("output folder is not writable", where=out)
-    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
-    files: dict[str, Path] = {}
-    try:
+    from .results.atomic import staged_files
+
+    with staged_files(out_dir, "compare.json") as (stage, files):   # compare.json last: the marker
         table = _table(cmp)
         pq.write_table(table, stage / "compare.parquet")
         pacsv.write_csv(table, stage / "compare.csv")
@@ -447,13 +438,6 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, *, plots: bool = True
         if plots:
             plot_comparison(cmp, stage / "compare.png")
         (stage / "compare.json").write_text(json.dumps(cmp.to_json(), indent=1))
-        names = sorted(p.name for p in stage.iterdir())
-        names.remove("compare.json")
-        for name in [*names, "compare.json"]:       # compare.json last: the completion marker
-            os.replace(stage / name, out / name)
-            files[name] = out / name
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     return files
 
 

@@ -1,19 +1,13 @@
 """Write a run to disk: Parquet tables, summary.json, plots, and the DuckDB run registry.
 
-Files are written to a hidden staging folder inside the output folder and moved into
-place one by one with ``os.replace`` (atomic on one file system); ``summary.json`` is
-moved last, so its presence means the run's files are complete. A crash leaves either
-the previous complete files or a ``.partial-*`` folder, never a half-written file
-under a final name.
+Files are staged and moved into place by :func:`corridor.results.atomic.staged_files`;
+``summary.json`` is moved last, so its presence means the run's files are complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import UserInputError
+from .atomic import staged_files
 from .run import RunResult
 
 __all__ = ["write_run", "daily_table", "record_run", "REGISTRY_NAME"]
@@ -78,15 +72,7 @@ def write_run(result: RunResult, out_dir: str | Path, *, plots: bool = True,
               registry: str | Path | None = None) -> dict[str, Path]:
     """Write all outputs of ``result`` into ``out_dir``; returns the paths written."""
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
-    if not os.access(out, os.W_OK):
-        raise UserInputError("output folder is not writable", where=out)
-    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
-    files: dict[str, Path] = {}
-    try:
+    with staged_files(out, "summary.json") as (stage, files):   # summary.json last: the marker
         pq.write_table(daily_table(result), stage / "daily.parquet", compression="zstd")
         pq.write_table(_routes_table(result), stage / "route_flows.parquet")
         meta: dict[str, Any] = {k: v for k, v in result.meta.items() if k not in ("lat", "lon", "kinds")}
@@ -99,13 +85,6 @@ def write_run(result: RunResult, out_dir: str | Path, *, plots: bool = True,
             plot_timeseries(result, stage / "timeseries.png")
             plot_flow_map(result, stage / "flow_map.png")
         (stage / "summary.json").write_text(json.dumps(result.summary(), indent=2))
-        names = sorted(p.name for p in stage.iterdir())
-        names.remove("summary.json")
-        for name in [*names, "summary.json"]:      # summary.json last: the completion marker
-            os.replace(stage / name, out / name)
-            files[name] = out / name
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
     reg = Path(registry) if registry is not None else out / REGISTRY_NAME
     record_run(reg, result, out)
     files[reg.name] = reg

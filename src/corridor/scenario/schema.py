@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..params import Source
 
 __all__ = ["ScenarioFile", "PolicySpec", "ParamOverride", "NetworkFiles", "FreeParameter"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+def _not_a_number(v: Any) -> Any:
+    # pydantic reads numbers as Unix timestamps; a scenario date must be written as a date
+    if isinstance(v, bool | int | float):
+        raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
+    return v
+
+
+#: A calendar date written as a date (YYYY-MM-DD), never a number.
+Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
 
 
 class ParamOverride(BaseModel):
@@ -45,8 +56,8 @@ class PolicySpec(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     description: str = ""
-    start: dt.date
-    end: dt.date | None = Field(default=None, description="last day in force (inclusive); "
+    start: Date
+    end: Date | None = Field(default=None, description="last day in force (inclusive); "
                                                           "none = until the end of the run")
     scale: dict[str, Any] = Field(default_factory=dict,
                                   description="parameter -> factor (number or mapping over keys)")
@@ -55,13 +66,6 @@ class PolicySpec(BaseModel):
     close_routes: list[str] = Field(default_factory=list, description='routes as "from->to"')
     close_locations: list[str] = Field(default_factory=list, description="location ids")
     source: Source | None = None
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _date_not_number(cls, v: Any) -> Any:
-        if isinstance(v, bool | int | float):
-            raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
-        return v
 
     @model_validator(mode="after")
     def _window(self) -> PolicySpec:
@@ -118,8 +122,8 @@ class ScenarioFile(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     model: Literal["corridor"] = "corridor"
-    start: dt.date = Field(description="first reported day")
-    end: dt.date = Field(description="last reported day (inclusive)")
+    start: Date = Field(description="first reported day")
+    end: Date = Field(description="last reported day (inclusive)")
     spin_up_days: int = Field(default=0, ge=0, le=3650,
                               description="days simulated before start (not reported) so the "
                                           "corridor is filled when reporting begins")
@@ -142,14 +146,6 @@ class ScenarioFile(BaseModel):
         # YAML reads yes/no/true as booleans, which pydantic would turn into 1/0
         if isinstance(v, bool):
             raise ValueError(f"{v!r} is a yes/no value, not a number")
-        return v
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _date_not_number(cls, v: Any) -> Any:
-        # pydantic reads numbers as Unix timestamps; a scenario date must be written as a date
-        if isinstance(v, bool | int | float):
-            raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
         return v
 
     @field_validator("parameters", mode="before")

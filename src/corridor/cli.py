@@ -494,7 +494,8 @@ def sensitivity(
     for k, r in enumerate(res.ranking, start=1):
         table.add_row(str(k), r["label"], *[
             "-" if r["index"][o["output"]] is None else
-            (f"{r['index'][o['output']]:.3f}" if res.method == "sobol" else f"{r['index'][o['output']]:,.4g}")
+            (f"{r['index'][o['output']]:.3f}" if res.method == "sobol" else
+             f"{r['index'][o['output']]:.3g}" if r["index"][o["output"]] < 10 else f"{r['index'][o['output']]:,.0f}")
             for o in res.outputs])
     out_console.print(table)
     out_console.print(f"{res.seconds:.1f} s on {res.backend}; outputs in [bold]{folder}[/]: "

@@ -116,7 +116,8 @@ def run_tasks(executor: Executor, fn: Callable[..., Any], args: Sequence[tuple],
     """
     pending: dict[Future, int] = {}
     todo = iter(range(len(args)))
-    limit = max_pending or len(args)
+    # an inline "submit" runs the task at once: hand each result over before running the next
+    limit = 1 if isinstance(executor, InlineExecutor) else (max_pending or len(args))
 
     def fill() -> None:
         while len(pending) < limit:

@@ -1,0 +1,130 @@
+"""Running a Flee scenario and writing its results: Flee's ``out.csv`` beside Corridor's files.
+
+``out.csv`` has Flee's columns, in Flee's order, at the simulation's scale (divided by
+``hasten``, as Flee writes it), so Flee's post-processing reads it unchanged::
+
+    Day,Date,<camp> sim,<camp> data,<camp> error,...,Total error,refugees in camps (UNHCR),
+    total refugees (simulation),raw UNHCR refugee count,refugees in camps (simulation),refugee_debt
+
+The Corridor files (``daily.parquet``, ``summary.json``, ``run.json``, the run registry) hold
+the indicators ``agents``, ``new_displaced`` and ``arrivals`` per location, scaled back to full
+size. ``validation.json`` holds the averaged relative difference.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ... import __version__
+from ...errors import UserInputError
+from ...results.run import RunResult
+from .metric import ARD, averaged_relative_difference
+from .model import FleeScenario, FleeWorld, build_flee_simulation
+
+__all__ = ["FleeRun", "run_flee", "write_flee_run", "out_csv_text"]
+
+
+@dataclass
+class FleeRun:
+    scenario: FleeScenario
+    result: RunResult
+    camps: tuple[str, ...]
+    sim: np.ndarray            # [day, camp] agents in each camp (simulation scale)
+    obs: np.ndarray            # [day, camp] observed (simulation scale)
+    total_agents: np.ndarray   # [day]
+    raw_total: np.ndarray      # [day] interpolated observed total
+    debts: np.ndarray          # [day]
+    ard: ARD
+    seconds: float
+
+
+def _rel_error(val: float, correct: float) -> float:
+    if correct < 0.00001:
+        return 0.0
+    return round(abs(float(val) / float(correct) - 1), 4)
+
+
+def out_csv_text(run: FleeRun) -> str:
+    """The content of ``out.csv`` (Flee's format)."""
+    head = "Day,Date," + "".join(f"{c} sim,{c} data,{c} error," for c in run.camps)
+    head += ("Total error,refugees in camps (UNHCR),total refugees (simulation),raw UNHCR refugee count,"
+             "refugees in camps (simulation),refugee_debt")
+    lines = [head]
+    start = run.scenario.period.start
+    for t in range(run.sim.shape[0]):
+        sim, obs = run.sim[t].tolist(), run.obs[t].tolist()
+        row = [str(t), (start + dt.timedelta(days=t)).isoformat()]
+        for s, o in zip(sim, obs, strict=True):
+            row += [str(int(s)), str(int(o)), repr(_rel_error(s, o))]
+        raw = int(run.raw_total[t])
+        in_camps = int(sum(sim))
+        if raw > 0:
+            abs_err = sum(round(abs(float(s) - float(o)), 4) for s, o in zip(sim, obs, strict=True))
+            row += [repr(float(abs_err) / float(raw)), str(int(sum(obs))), str(int(run.total_agents[t])),
+                    str(raw), str(in_camps), str(int(run.debts[t]))]
+        else:
+            row += ["0.0", "0", str(int(run.total_agents[t])), "0", str(in_camps), "0"]
+        lines.append(",".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def run_flee(sc: FleeScenario, *, progress: Callable[[int, int], None] | None = None) -> FleeRun:
+    """Build and run a checked Flee scenario."""
+    t0 = time.perf_counter()
+    sim = build_flee_simulation(sc)
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim.run(progress)
+    t_run = time.perf_counter() - t0
+    w: FleeWorld = sim.context["world"]
+    camps = tuple(w.names[i] for i in w.camp_columns)
+    scale = float(sc.settings.hasten)
+    rec = sim.recorder
+    net = sim.network
+    result = RunResult(
+        scenario=sc.name, scenario_hash=sc.hash(), seed=sc.seed, version=__version__,
+        dates=[sc.period.start + dt.timedelta(days=i) for i in range(sc.n_days)], indicators=rec.indicators,
+        nationalities=sim.nationalities, locations=net.ids, data=rec.data.astype(np.float64) * scale,
+        route_flows=np.zeros(net.n_routes), routes=[(net.ids[s], net.ids[d]) for s, d in zip(net.src, net.dst,
+                                                                                            strict=True)],
+        meta={"model": "flee", "build_seconds": round(t_build, 3), "run_seconds": round(t_run, 3),
+              "days_simulated": sim.n_ticks, "agents_created": int(sim.agents.n),
+              "bytes_per_agent": sim.agents.nbytes_per_agent(), "population_scale": 1.0 / scale,
+              "agent_days": sim.agent_days, "phase_seconds": {k: round(v, 3) for k, v in sim.timings.items()},
+              "settings": str(sc.layout.settings or "Flee defaults"), "hasten": sc.settings.hasten})
+    ard = averaged_relative_difference(w.camp_counts, w.observed_camps, camps)
+    return FleeRun(sc, result, camps, w.camp_counts.copy(), w.observed_camps.copy(), w.total_agents.copy(),
+                   w.observed_total.copy(), w.debts.copy(), ard, t_build + t_run)
+
+
+def write_flee_run(run: FleeRun, out_dir: str | Path, *, registry: str | Path | None = None) -> dict[str, Path]:
+    """Write ``out.csv`` and ``validation.json`` next to the usual Corridor results."""
+    from ...results.store import write_run
+
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
+    files: dict[str, Path] = {}
+    validation = {"averaged_relative_difference": run.ard.plain, "rescaled": run.ard.rescaled,
+                  "days": run.ard.days, "camps": list(run.camps), "hasten": run.scenario.settings.hasten}
+    for name, text in (("out.csv", out_csv_text(run)), ("validation.json", json.dumps(validation, indent=2) + "\n")):
+        tmp = out / f".{name}.tmp"
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, out / name)
+        except OSError as exc:
+            raise UserInputError(f"cannot write {name} ({exc.strerror})", where=out) from None
+        files[name] = out / name
+    # the Corridor files last: summary.json still marks a complete run
+    files.update(write_run(run.result, out, plots=False, registry=registry))
+    return files

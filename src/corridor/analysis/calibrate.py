@@ -33,6 +33,7 @@ import yaml
 from .. import __version__
 from ..errors import UserInputError
 from ..params import Source
+from ..results.atomic import staged_files
 from ..results.run import run_scenario
 from ..rng import spawn_seeds
 from ..scenario.loader import Scenario
@@ -160,12 +161,15 @@ def calibrate(scenario: Scenario, targets: Sequence[Target], *, trials: int = 10
 
 def write_calibration(result: CalibrationResult, scenario: Scenario, out: str | Path, *, targets_file: str | Path,
                       plots: bool = True) -> dict[str, Path]:
-    """Write calibration.json, fit.parquet, trials.parquet, fit.png and fitted.yaml into ``out``."""
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
+    """Write calibration.json, fit.parquet, trials.parquet, fit.png and fitted.yaml into ``out``,
+    staged and moved into place (calibration.json last)."""
+    with staged_files(out, "calibration.json") as (stage, files):
+        _write_calibration_files(result, scenario, stage, targets_file=targets_file, plots=plots)
+    return files
+
+
+def _write_calibration_files(result: CalibrationResult, scenario: Scenario, out: Path, *,
+                             targets_file: str | Path, plots: bool) -> dict[str, Path]:
     files: dict[str, Path] = {}
     obs = np.array([t.value for t in result.targets])
     sd = np.array([t.sd for t in result.targets])

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import UserInputError
+from ..results.atomic import staged_files
 from ..scenario.loader import Scenario
 from .backend import open_executor, run_tasks
 from .calibrate import run_quantities
@@ -192,12 +193,14 @@ def _num(v: Any) -> float | None:
 
 
 def write_sensitivity(result: SensitivityResult, out: str | Path, *, plots: bool = True) -> dict[str, Path]:
-    """Write sensitivity.json, sensitivity.parquet (indices), samples.parquet and sensitivity.png."""
-    out = Path(out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
+    """Write sensitivity.json, sensitivity.parquet (indices), samples.parquet and sensitivity.png,
+    staged and moved into place (sensitivity.json last)."""
+    with staged_files(out, "sensitivity.json") as (stage, files):
+        _write_sensitivity_files(result, stage, plots=plots)
+    return files
+
+
+def _write_sensitivity_files(result: SensitivityResult, out: Path, *, plots: bool) -> dict[str, Path]:
     files: dict[str, Path] = {}
     rows = [{"output": o["output"], "parameter": r["name"], "rank": r["rank"], "index": r["index"], "conf": r["conf"],
              **{k: r.get(k) for k in ("first", "first_conf", "mu", "sigma")}}

@@ -80,8 +80,9 @@ class AgentTable:
         while cap < need:
             cap = int(cap * 1.5) + 16
         for name, (dtype, default) in self._spec.items():
-            new = np.full(cap, default, dtype=dtype)
+            new = np.empty(cap, dtype=dtype)          # each byte written once: the copy, then the defaults
             new[: self.n] = self._cols[name][: self.n]
+            new[self.n:] = default
             self._cols[name] = new
         self._capacity = cap
 

@@ -10,11 +10,18 @@ recorder) and a list of processes. Each day it
 The corridor model's order is ``policies -> departures -> movement -> enforcement ->
 predation -> asylum -> border -> record`` (see docs/model.md). A process declares the
 agent columns it reads and writes, so the order can be checked by reading one list.
+
+Two backends run the same processes with bit-identical results (see docs/performance.md):
+``numpy`` calls each process's ``step`` (the reference, plain numpy), ``numba`` hands the
+whole day to a compiled :class:`DayRunner` supplied by the model pack. The backend is
+chosen per simulation; :func:`resolve_backend` reads ``CORRIDOR_BACKEND`` when none is
+given (default ``numba``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,12 +30,27 @@ from typing import Any, Protocol
 import numpy as np
 
 from .agents import AgentTable
+from .errors import UserInputError
 from .indicators import Recorder
 from .network import Network
 from .policies import Levers, LeverSchedule
 from .rng import RandomStreams
 
-__all__ = ["Process", "Simulation"]
+__all__ = ["BACKENDS", "DayRunner", "Process", "Simulation", "resolve_backend"]
+
+#: Ways to run a day: compiled kernels (default) or the plain numpy processes (reference).
+BACKENDS = ("numba", "numpy")
+
+
+def resolve_backend(backend: str | None = None) -> str:
+    """``backend``, else the ``CORRIDOR_BACKEND`` environment variable, else ``"numba"``."""
+    given = backend if backend is not None else os.environ.get("CORRIDOR_BACKEND", "")
+    name = given.strip().lower() or "numba"
+    if name not in BACKENDS:
+        raise UserInputError(f"unknown backend {given!r}",
+                             where=None if backend is not None else "CORRIDOR_BACKEND",
+                             expected=" or ".join(BACKENDS))
+    return name
 
 
 class Process(Protocol):
@@ -37,6 +59,15 @@ class Process(Protocol):
     name: str
     reads: tuple[str, ...]
     writes: tuple[str, ...]
+
+    def step(self, sim: Simulation, tick: int) -> None: ...
+
+
+class DayRunner(Protocol):
+    """Runs every process of one day at once (a compiled backend). It must leave the world
+    exactly as the processes' ``step`` calls would, add the day's live agents to
+    ``agent_days`` and advance ``days_in_status`` (what :meth:`Simulation.step` does after
+    the processes), and add its times to ``timings`` under the phase names."""
 
     def step(self, sim: Simulation, tick: int) -> None: ...
 
@@ -57,6 +88,8 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)
     tick: int = 0
     agent_days: int = 0
+    backend: str = "numpy"
+    runner: DayRunner | None = None   # set with backend "numba": runs the processes' day at once
     _live: tuple = (np.zeros(0, dtype=np.int64), 0, -1)
 
     @property
@@ -106,7 +139,12 @@ class Simulation:
             return
         self.agents.live[slots] = True
         cached, n_cached, day = self.live_slots(), *self._live[1:]
-        self._live = (np.union1d(cached, slots), n_cached, day)
+        # the sorted union of the index and ``slots``, by insertion: O(index), not a sort of it
+        add = np.unique(slots).astype(np.int64)
+        pos = np.searchsorted(cached, add)
+        present = pos < cached.size
+        present[present] = cached[pos[present]] == add[present]
+        self._live = (np.insert(cached, pos[~present], add[~present]), n_cached, day)
 
     def step(self, tick: int) -> None:
         self.tick = tick
@@ -114,6 +152,9 @@ class Simulation:
         t0 = time.perf_counter()
         self.levers = self.schedule.at(tick)
         self.timings["policies"] = self.timings.get("policies", 0.0) + time.perf_counter() - t0
+        if self.runner is not None:
+            self.runner.step(self, tick)
+            return
         for proc in self.processes:
             t0 = time.perf_counter()
             proc.step(self, tick)
@@ -121,7 +162,8 @@ class Simulation:
         live = self.live_slots()
         self.agent_days += int(live.size)
         dis = self.agents.days_in_status
-        dis[live] = np.minimum(dis[live] + 1, np.iinfo(dis.dtype).max)
+        # one more day in status, saturating (never wrapping) at the dtype's maximum
+        dis[live] = np.minimum(dis[live], np.iinfo(dis.dtype).max - 1) + 1
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         for tick in range(self.n_ticks):

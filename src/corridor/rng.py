@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["RandomStreams", "spawn_seeds", "hash_uniform"]
+__all__ = ["RandomStreams", "spawn_seeds", "hash_uniform", "hash_uniform_rows", "day_key"]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -46,6 +46,25 @@ def hash_uniform(key: int, tick: int, slots: np.ndarray, sub: int = 0) -> np.nda
         k = _mix(k ^ (np.uint64(sub) + _GOLDEN))
         z = _mix(slots.astype(np.uint64) * _GOLDEN + k[0])
         z = _mix(z ^ k[0])
+    return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+
+def day_key(key: int, tick: int, sub: int = 0) -> int:
+    """The (key, tick, sub) part of :func:`hash_uniform` as one 64-bit integer: a compiled
+    kernel derives the same per-day keys and then needs only two mixes per agent."""
+    with np.errstate(over="ignore"):
+        k = _mix(np.array([key], dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
+        k = _mix(k ^ (np.uint64(sub) + _GOLDEN))
+    return int(k[0])
+
+
+def hash_uniform_rows(keys: np.ndarray, tick: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
+    """``hash_uniform(keys[i], tick, slots, sub)`` for every key at once: shape (keys, slots)."""
+    with np.errstate(over="ignore"):
+        k = _mix(np.asarray(keys, dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
+        k = _mix(k ^ (np.uint64(sub) + _GOLDEN))[:, None]
+        z = _mix(slots.astype(np.uint64)[None, :] * _GOLDEN + k)
+        z = _mix(z ^ k)
     return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...engine import Simulation
 from .common import set_status, with_status
+from .kernels import libm
 from .states import Status
 
 
@@ -59,7 +60,7 @@ class Border:
         p_death = float(p.us_crossing_death_probability)
         extra = np.asarray(p.crossing_extra_km)[a.loc[idx]]
         p_app = np.asarray(p.us_apprehension_probability)[nat]
-        p_app = np.where(extra > 0, 1.0 - (1.0 - p_app) * np.exp(-float(p.apprehension_per_extra_km) * extra), p_app)
+        p_app = np.where(extra > 0, 1.0 - (1.0 - p_app) * libm.exp(-float(p.apprehension_per_extra_km) * extra), p_app)
         died = u < p_death
         caught = ~died & (u < p_death + (1.0 - p_death) * p_app)
         crossed = ~died & ~caught

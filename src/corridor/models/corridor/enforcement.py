@@ -13,6 +13,7 @@ import numpy as np
 
 from ...engine import Simulation
 from .common import resume, set_status, with_status
+from .kernels import libm
 from .movement import document_detection_factor
 from .states import DOCUMENTS, GROUPS, Status
 
@@ -59,7 +60,7 @@ class Enforcement:
         hazard += still * foreign * np.asarray(p.mx_detection_waiting_per_day)[st.zone_of[loc]] \
             * st.in_mexico[loc] * np.where(a.caravan[idx] > 0, float(p.caravan_detection_factor), 1.0) \
             * document_detection_factor(p, a.documents[idx], a.card_days[idx], sim.network.region[loc])
-        caught = sim.draw("detect", tick, idx) < -np.expm1(-hazard)
+        caught = sim.draw("detect", tick, idx) < -libm.expm1(-hazard)
         c = idx[caught]
         if c.size == 0:
             return

@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from ...agents import AgentTable
-from ...engine import Simulation
+from ...engine import Simulation, resolve_backend
 from ...errors import DataError
 from ...indicators import Indicator, Recorder
 from ...network import MODES, Network, load_network
@@ -183,7 +183,11 @@ def _check_shares(name: str, arr: np.ndarray, rows: tuple[str, ...], scenario: S
             raise scenario.error(f"shares add up to {s:g}", key, "shares adding up to 1")
 
 
-def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulation:
+def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: str | None = None) -> Simulation:
+    """The scenario's world, ready to run. ``backend``: ``"numba"`` (compiled kernels) or
+    ``"numpy"`` (the reference processes); default ``CORRIDOR_BACKEND`` or ``"numba"``.
+    Both give the same results, bit for bit."""
+    backend = resolve_backend(backend)
     spec = scenario.spec
     if spec.network is None:
         nodes, routes = builtin_network_paths()
@@ -270,10 +274,15 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     processes = [Departures(), Movement(), Enforcement(), Predation(), Asylum(), Border(), interior,
                  Bookkeeping()]
     assert tuple(["policies", *[p.name for p in processes]]) == PHASES
-    return Simulation(network=net, agents=agents, schedule=schedule,
-                      streams=RandomStreams(spec.seed if seed is None else seed),
-                      recorder=recorder, processes=processes, day0=day0, n_ticks=n_ticks,
-                      nationalities=nats, context=context)
+    sim = Simulation(network=net, agents=agents, schedule=schedule,
+                     streams=RandomStreams(spec.seed if seed is None else seed),
+                     recorder=recorder, processes=processes, day0=day0, n_ticks=n_ticks,
+                     nationalities=nats, context=context, backend=backend)
+    if backend == "numba":
+        from .kernels.runner import CompiledDay
+
+        sim.runner = CompiledDay(sim)
+    return sim
 
 
 def param_specs() -> Mapping[str, ParamSpec]:

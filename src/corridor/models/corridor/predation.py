@@ -13,6 +13,7 @@ import numpy as np
 
 from ...engine import Simulation
 from .common import chosen, resume, set_status, with_status
+from .kernels import libm
 from .states import Status
 
 ROBBERY, KIDNAPPING, DEATH = 0, 1, 2
@@ -54,7 +55,7 @@ class Predation:
             * np.asarray(p.predation_group_factor)[a.group[idx]] \
             * np.asarray(p.predation_nationality_factor)[a.nationality[idx]] \
             * np.asarray(p.predation_document_factor)[a.documents[idx]]
-        hit = sim.draw("prey", tick, idx) < -np.expm1(-hazard)
+        hit = sim.draw("prey", tick, idx) < -libm.expm1(-hazard)
         v = idx[hit]
         if v.size == 0:
             return

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...engine import Simulation
 from .border import remove
+from .kernels import libm
 
 _MERGE_AT = 20000
 
@@ -37,7 +38,7 @@ class InteriorEnforcement:
         if slots.size == 0:
             return
         u = sim.draw("interior_budget", tick, slots)
-        budget = -np.log1p(-u)                                # Exp(1)
+        budget = -libm.log1p(-u)                              # Exp(1)
         nat = sim.agents.nationality[slots]
         for n in np.unique(nat):
             sel = nat == n

@@ -9,8 +9,7 @@ Cases (each runs in a fresh process, so that its peak memory is its own):
 
   a        the default scenario, one year (FY2010, after its 180 days of spin-up), full scale
   a-numpy  the same with the numpy reference backend (for the speed-up of the compiled kernels)
-  b        the same year at 10 times the population (departures and asylum capacity x10): how
-           cost grows
+  b        the same year at 10 times the population (population_scale 10): how cost grows
   c        a synthetic graph of 10,000 places; 10 million people leave on day one; 100 days
   d        Flee's Mali 2012 scenario, Corridor and the `flee` package side by side
            (benchmarks/flee_speed.py; reported as skipped when that script or flee is missing)
@@ -49,8 +48,8 @@ CASES: dict[str, dict] = {
           "label": "default scenario, FY2010 + 180 d spin-up, full scale"},
     "a-numpy": {"kind": "default", "scale": 1.0, "end": "2010-09-30", "backend": "numpy",
                 "label": "case a with the numpy reference backend"},
-    "b": {"kind": "default", "scale": 1.0, "end": "2010-09-30", "backend": "numba", "multiplier": 10.0,
-          "label": "case a at 10x the population (departures and asylum capacity x10)"},
+    "b": {"kind": "default", "scale": 10.0, "end": "2010-09-30", "backend": "numba",
+          "label": "case a at 10x the population (population_scale 10: ten agents a person)"},
     "c": {"kind": "synthetic", "agents": 10_000_000, "days": 100, "layers": 100, "width": 100,
           "backend": "numba", "label": "synthetic graph, 10,000 places, 10 M agents, 100 days"},
     "d": {"kind": "flee", "label": "Flee's Mali 2012 (full scale), Corridor vs flee 3.1"},
@@ -82,15 +81,6 @@ def _scenario(case: dict):
         data["population_scale"] = case["scale"]
         if case["end"]:
             data["end"] = case["end"]
-        if case.get("multiplier"):
-            # population_scale stops at 1: more people through the levers, from the first day of spin-up
-            first = dt.date.fromisoformat(str(data["start"])) - dt.timedelta(days=int(data["spin_up_days"]))
-            factor = case["multiplier"]
-            data["policies"] = list(data.get("policies") or []) + [{
-                "name": f"population-x{factor:g}", "start": str(first),
-                "scale": {"departure_multiplier": factor, "asylum_decisions_per_day": factor,
-                          "caravan_departures_per_day": factor},
-                "source": {"kind": "assumption", "note": "benchmark"}}]
         return scenario_from_dict(data)
     sys.path.insert(0, str(HERE))
     import synthetic
@@ -338,8 +328,11 @@ def main(argv: list[str] | None = None) -> int:
               f"agents x{b['agents'] / a['agents']:.2f}, "
               f"memory growth x{b['peak_growth_bytes'] / a['peak_growth_bytes']:.2f}")
     out = args.out or RESULTS / (dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ".json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"machine": machine, "argv": sys.argv[1:], "cases": results}, indent=1) + "\n")
+    from corridor.results.atomic import staged_files
+
+    with staged_files(out.parent, out.name) as (stage, _files):     # never a half-written results file
+        (stage / out.name).write_text(json.dumps({"machine": machine, "argv": sys.argv[1:], "cases": results},
+                                                 indent=1) + "\n")
     print(f"saved {out}")
     return 0
 

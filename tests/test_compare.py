@@ -134,7 +134,7 @@ def test_scenarios_must_cover_the_same_period_and_people(make_scenario, base, ch
 
 @pytest.mark.parametrize("kw, at", [
     ({"indicators": ["happiness"]}, "--indicators"), ({"years": [1999]}, "--years"),
-    ({"scale": 1.5}, "--scale"), ({"scale": 0.0}, "--scale"), ({"n": 0}, "-n"), ({"level": 1.0}, "--level"),
+    ({"scale": 150.0}, "--scale"), ({"scale": 0.0}, "--scale"), ({"n": 0}, "-n"), ({"level": 1.0}, "--level"),
     ({"workers": 0}, "--workers"),
 ])
 def test_bad_options_are_user_errors(base, kw, at):
@@ -213,7 +213,7 @@ def test_cli_compare_mismatched_periods(pair, tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["--years", "twenty"], "--years"),
     (["--indicators", "happiness"], "happiness"),
-    (["--scale", "2"], "--scale"),
+    (["--scale", "200"], "--scale"),
 ])
 def test_cli_compare_bad_options(pair, tmp_path, args, words):
     a, b = pair

@@ -200,3 +200,33 @@ def test_backend_selection(monkeypatch, make_scenario):
         resolve_backend()
     with pytest.raises(UserInputError):
         resolve_backend("fortran")
+
+
+def test_interior_heaps_grow_within_a_block(busy, busy_numpy):
+    """Heaps too small for a day's entrants: the compiled block stops before that day, the
+    heaps grow, and the run goes on with the same results."""
+    sim = build_simulation(busy, backend="numba")
+    r = sim.runner
+    r.heap_thr = np.zeros((r.heap_thr.shape[0], 2))
+    r.heap_slot = np.zeros((r.heap_slot.shape[0], 2), dtype=np.int64)
+    sim.run()
+    assert r.heap_thr.shape[1] > 2
+    assert_same(busy_numpy, sim)
+
+
+def test_run_in_blocks_equals_day_by_day(make_scenario):
+    """Simulation.run (many days per compiled call) leaves the world Simulation.step leaves."""
+    sc = make_scenario(end="2010-02-20", parameters=EVERYTHING, policies=POLICIES)
+    a, b = build_simulation(sc, backend="numba"), build_simulation(sc, backend="numba")
+    a.run()
+    for tick in range(b.n_ticks):
+        b.step(tick)
+    assert_same(a, b)
+
+
+def test_more_agents_than_people(make_scenario):
+    """population_scale above 1 (several agents a person): counts scale up, indicators back down."""
+    one, ten = (build_simulation(make_scenario(population_scale=s)) for s in (1.0, 10.0))
+    one.run()
+    ten.run()
+    assert ten.agents.n > 5 * one.agents.n

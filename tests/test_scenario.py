@@ -112,7 +112,7 @@ def test_wrong_type(tmp_path, tiny_dict, key, value):
 
 
 @pytest.mark.parametrize("key, value", [
-    ("population_scale", 0), ("population_scale", 1.5), ("seed", -1), ("spin_up_days", -3),
+    ("population_scale", 0), ("population_scale", 100.5), ("seed", -1), ("spin_up_days", -3),
 ])
 def test_value_out_of_range(tmp_path, tiny_dict, key, value):
     tiny_dict[key] = value
@@ -447,7 +447,7 @@ WRONG = {
     "spin_up_days": NOT_A_NUMBER | st.integers(max_value=-1) | st.integers(min_value=3651)
     | st.floats(0.1, 0.9),
     "seed": NOT_A_NUMBER | st.integers(max_value=-1) | st.floats(0.1, 0.9),
-    "population_scale": NOT_A_NUMBER | st.floats(max_value=0.0) | st.floats(min_value=1.01),
+    "population_scale": NOT_A_NUMBER | st.floats(max_value=0.0) | st.floats(min_value=100.01),
     "nationalities": st.text(max_size=5) | st.integers() | st.lists(
         st.text(max_size=5).filter(lambda s: not (len(s) == 3 and s.isalpha() and s.isupper())),
         min_size=1, max_size=3),

@@ -75,6 +75,22 @@ class AgentTable:
             self._cols[name][start:need] = value
         return np.arange(start, need, dtype=np.int64)
 
+    def reserve(self, count: int) -> None:
+        """Make room for ``count`` more agents without adding them (for :meth:`commit`)."""
+        if self.n + int(count) > self._capacity:
+            self._grow(self.n + int(count))
+
+    def storage(self, name: str) -> np.ndarray:
+        """The whole preallocated array of column ``name`` (capacity, not ``n``): a compiled
+        kernel writes new agents into rows ``[n, capacity)``, which hold the defaults."""
+        return self._cols[name]
+
+    def commit(self, n: int) -> None:
+        """Rows ``[self.n, n)``, written in place through :meth:`storage`, become agents."""
+        if not self.n <= n <= self._capacity:
+            raise ValueError(f"cannot commit {n} rows (have {self.n}, capacity {self._capacity})")
+        self.n = int(n)
+
     def _grow(self, need: int) -> None:
         cap = self._capacity
         while cap < need:

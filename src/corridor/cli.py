@@ -196,7 +196,7 @@ def compare(
     years: Annotated[list[str] | None, typer.Option(
         help="Calendar years to report (repeat or comma-separate; default: all).")] = None,
     scale: Annotated[float | None, typer.Option(
-        help="population_scale for both scenarios, in (0, 1] (default: each scenario's own).")] = None,
+        help="population_scale for both scenarios, in (0, 100] (default: each scenario's own).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per CPU). "
                                                             "Results do not depend on it.")] = None,
     level: Annotated[float, typer.Option(help="Level of the intervals.")] = 0.90,
@@ -334,7 +334,7 @@ def ensemble(
     n: Annotated[int, typer.Option("-n", "--members", min=1, help="Number of replications.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Root seed the member seeds "
                                              "are spawned from (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Ensemble folder (default: runs/ensemble-NAME); re-running resumes it.")] = None,
@@ -346,11 +346,11 @@ def ensemble(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run N replications from spawned seeds; write quantile bands by day, month and year."""
-    from .analysis.ensemble import at_scale, run_ensemble
+    from .analysis.ensemble import run_ensemble
     from .scenario.loader import load_scenario
 
     try:
-        sc = at_scale(load_scenario(scenario), scale)
+        sc = load_scenario(scenario).with_scale(scale)
         folder = out or Path("runs") / f"ensemble-{sc.name}"
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
@@ -389,7 +389,7 @@ def calibrate(
     replicates: Annotated[int, typer.Option(min=1, help="Runs averaged per trial.")] = 1,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampler (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
@@ -401,11 +401,10 @@ def calibrate(
     """Fit the scenario's free parameters to observed series (Optuna); write a fitted scenario."""
     from .analysis.calibrate import calibrate as fit
     from .analysis.calibrate import load_targets, write_calibration
-    from .analysis.ensemble import at_scale
     from .scenario.loader import load_scenario
 
     try:
-        sc = at_scale(load_scenario(scenario), scale)
+        sc = load_scenario(scenario).with_scale(scale)
         tg = load_targets(targets, sc)
         folder = out or Path("runs") / f"calibrate-{sc.name}"
         with _analysis_bar(quiet, "trials") as bar:
@@ -454,7 +453,7 @@ def sensitivity(
     nationality: Annotated[str | None, typer.Option(help="A code or codes joined by + (default: all).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampling (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 1] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
@@ -464,13 +463,12 @@ def sensitivity(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Global sensitivity (SALib) of indicators to the scenario's free parameters, ranked."""
-    from .analysis.ensemble import at_scale
     from .analysis.sensitivity import outputs_for, write_sensitivity
     from .analysis.sensitivity import sensitivity as analyse
     from .scenario.loader import load_scenario
 
     try:
-        sc = at_scale(load_scenario(scenario), scale)
+        sc = load_scenario(scenario).with_scale(scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
         folder = out or Path("runs") / f"sensitivity-{sc.name}"
         with _analysis_bar(quiet, "runs") as bar:

@@ -252,13 +252,6 @@ def _indicator_catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(i.name for i in INDICATORS), tuple(i.kind for i in INDICATORS)
 
 
-def _with_scale(sc: Scenario, scale: float | None) -> Scenario:
-    if scale is None:
-        return sc
-    spec = sc.spec.model_copy(update={"population_scale": float(scale)})
-    return Scenario(spec, sc.path, sc.chain, sc.provenance)
-
-
 def _check_compatible(a: Scenario, b: Scenario) -> None:
     sa, sb = a.spec, b.spec
     if (sa.start, sa.end) != (sb.start, sb.end):
@@ -311,13 +304,12 @@ def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int |
         raise UserInputError(f"{n!r} replications", at="-n", expected="an integer >= 1")
     if not 0.0 < level < 1.0:
         raise UserInputError(f"level {level!r}", at="--level", expected="a number in (0, 1), e.g. 0.9")
-    if scale is not None and not 0.0 < scale <= 1.0:
-        raise UserInputError(f"scale {scale!r}", at="--scale", expected="a number in (0, 1]")
+
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 1:
         raise UserInputError(f"{workers!r} workers", at="--workers", expected="an integer >= 1")
-    a, b = _with_scale(a, scale), _with_scale(b, scale)
+    a, b = a.with_scale(scale), b.with_scale(scale)
     _check_compatible(a, b)
     root = a.spec.seed if root_seed is None else int(root_seed)
     if not 0 <= root < 2**63:

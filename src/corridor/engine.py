@@ -71,6 +71,9 @@ class DayRunner(Protocol):
 
     def step(self, sim: Simulation, tick: int) -> None: ...
 
+    def run(self, sim: Simulation, progress: Callable[[int, int], None] | None) -> None:
+        """Every day of the run (as many ``step`` calls would), many days per compiled call."""
+
 
 @dataclass
 class Simulation:
@@ -166,6 +169,9 @@ class Simulation:
         dis[live] = np.minimum(dis[live], np.iinfo(dis.dtype).max - 1) + 1
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        if self.runner is not None:
+            self.runner.run(self, progress)       # a compiled backend runs many days per call
+            return
         for tick in range(self.n_ticks):
             self.step(tick)
             if progress is not None:

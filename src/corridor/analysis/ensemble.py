@@ -48,23 +48,13 @@ from .backend import open_executor, run_tasks
 from .series import Series, series_of
 
 __all__ = ["EnsembleResult", "run_ensemble", "ensemble_hash", "member_seeds", "read_member",
-           "QUANTILES", "band_tables", "at_scale"]
+           "QUANTILES", "band_tables"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 Q_NAMES = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)
 MANIFEST = "manifest.json"
 FORMAT = "corridor-ensemble/1"
 _MEMBER_RE = re.compile(r"member-(\d{5,})-seed-(\d+)\.parquet")
-
-
-def at_scale(scenario: Scenario, scale: float | None) -> Scenario:
-    """``scenario`` with another ``population_scale`` (``None``: unchanged)."""
-    if scale is None:
-        return scenario
-    if not 0 < scale <= 1:
-        raise UserInputError(f"{scale:g} is not a population scale", at="--scale", expected="a number in (0, 1]")
-    spec = scenario.spec.model_copy(update={"population_scale": float(scale)})
-    return Scenario(spec, scenario.path, scenario.chain, scenario.provenance)
 
 
 def ensemble_hash(scenario: Scenario) -> str:

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, UserInputError
 from ..params import merge_value
-from .schema import ScenarioFile
+from .schema import MAX_POPULATION_SCALE, ScenarioFile
 
 __all__ = ["Scenario", "load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "scenario_from_dict"]
 
@@ -77,6 +77,16 @@ class Scenario:
 
     def with_seed(self, seed: int) -> Scenario:
         return Scenario(self.spec.model_copy(update={"seed": int(seed)}), self.path,
+                        self.chain, self.provenance)
+
+    def with_scale(self, scale: float | None, *, at: str = "--scale") -> Scenario:
+        """This scenario at another ``population_scale`` (``None``: unchanged)."""
+        if scale is None:
+            return self
+        if isinstance(scale, bool) or not 0 < scale <= MAX_POPULATION_SCALE:
+            raise UserInputError(f"{scale!r} is not a population scale", at=at,
+                                 expected=f"a number in (0, {MAX_POPULATION_SCALE:g}]")
+        return Scenario(self.spec.model_copy(update={"population_scale": float(scale)}), self.path,
                         self.chain, self.provenance)
 
 

@@ -115,6 +115,10 @@ class FreeParameter(BaseModel):
         return self
 
 
+#: Largest population_scale: up to a hundred agents a person.
+MAX_POPULATION_SCALE = 100.0
+
+
 class ScenarioFile(BaseModel):
     """One scenario: a period, a network, nationalities, parameters and policies."""
 
@@ -128,9 +132,10 @@ class ScenarioFile(BaseModel):
                               description="days simulated before start (not reported) so the "
                                           "corridor is filled when reporting begins")
     seed: int = Field(default=0, ge=0, lt=2**63, description="root random seed (the CLI's --seed overrides)")
-    population_scale: float = Field(default=1.0, gt=0, le=1.0,
-                                    description="fraction of people simulated; indicators are "
-                                                "scaled back to full size")
+    population_scale: float = Field(default=1.0, gt=0, le=MAX_POPULATION_SCALE,
+                                    description="agents simulated per person: below 1 a sample, "
+                                                "above 1 several agents a person (less sampling "
+                                                "noise); indicators are scaled back to full size")
     network: NetworkFiles | None = Field(default=None, description="default: the built-in corridor")
     nationalities: list[str] = Field(default_factory=list, min_length=1,
                                      description="ISO 3166-1 alpha-3 codes of the people modelled")

@@ -8,6 +8,7 @@ import numpy as np
 from scipy import special
 
 from ...engine import Simulation
+from ...errors import DataError
 from ...rng import hash_uniform_rows
 from .common import chosen, resume, set_status, with_status
 from .kernels import libm
@@ -49,19 +50,24 @@ class NewPeople:
     uid: np.ndarray
 
 
-def departure_counts(sim: Simulation, tick: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Numbers leaving today per (nationality, kind) row and origin, with each row's
-    nationality and caravan flag; ``None`` when nobody can leave."""
-    plan = _departure_plan(sim, tick)
+def departure_counts(sim: Simulation, first: int, last: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Numbers leaving on days ``first..last-1`` (default: day ``first`` alone), shape
+    (days, (nationality, kind) rows, origins), with each row's nationality and caravan flag;
+    ``None`` when nobody can leave. The days must share the month, the year and the levers
+    (the plan in force, that of ``sim.levers``)."""
+    plan = _departure_plan(sim, first)
     if plan is None:
         return None
     keys, lam, nat, flag = plan
+    last = first + 1 if last is None else last
     # Poisson counts by inverting the CDF at one keyed uniform per (nationality, origin, kind):
     # counts are monotone in the rate, so a world with a lower rate has the same people
     # minus the marginal ones (identities include the index), and one nationality's rate
     # never moves another's draws (common random numbers for departure policies)
-    u = hash_uniform_rows(keys, tick, np.arange(lam.shape[1]))
-    counts = poisson_quantile(u, lam).astype(np.int64)   # one call a day
+    cells = np.arange(lam.shape[1])
+    u = np.stack([hash_uniform_rows(keys, tick, cells) for tick in range(first, last)])
+    counts = poisson_quantile(u, lam[None]).astype(np.int64)   # one call for all the days
     return counts, nat, flag
 
 
@@ -102,8 +108,17 @@ def _departure_keys(sim: Simulation) -> np.ndarray:
 
 
 def new_people(sim: Simulation, tick: int) -> NewPeople | None:
-    """Who leaves home today (no Python loop over origins: one block per non-zero count)."""
-    out = departure_counts(sim, tick)
+    """Who leaves home on day ``tick`` (``None``: nobody)."""
+    out = new_people_days(sim, tick, tick + 1)
+    return None if out is None else out[0]
+
+
+def new_people_days(sim: Simulation, first: int, last: int) -> tuple[NewPeople, np.ndarray] | None:
+    """Who leaves home on days ``first..last-1`` (days sharing the plan, as in
+    :func:`departure_counts`), day by day in slot order, and where each day starts in the
+    arrays (``last - first + 1`` offsets). No Python loop over origins: one block per non-zero
+    count."""
+    out = departure_counts(sim, first, last)
     if out is None:
         return None
     counts, nat_row, flag_row = out
@@ -112,17 +127,22 @@ def new_people(sim: Simulation, tick: int) -> NewPeople | None:
     if cells.size == 0:
         return None
     k = flat[cells]
-    n_origins = counts.shape[1]
-    row, o = cells // n_origins, cells % n_origins
+    if k.max() >= 1 << 20:
+        raise DataError(f"more than {1 << 20:,} people would leave one origin on one day "
+                        f"(population_scale {sim.context['population_scale']:g} is too large for the rates)")
+    n_rows, n_origins = counts.shape[1:]
+    day, row, o = cells // (n_rows * n_origins), (cells // n_origins) % n_rows, cells % n_origins
     nat = np.repeat(nat_row[row], k)
     flag = np.repeat(flag_row[row], k)
     origin = np.repeat(o, k)
+    tick = np.repeat(first + day, k)
     index = np.arange(nat.size) - np.repeat(np.cumsum(k) - k, k)
     # stable identity: (day, nationality, origin, caravan, index) -> the agent's draws
     # do not depend on how many others left that day or in other worlds
     uid = (((tick * 256 + nat) * 4096 + origin) * 2 + flag) * (1 << 20) + index
     loc = sim.context["origin_locations"][origin]
-    return NewPeople(nat, loc, flag.astype(np.int8), uid)
+    day_start = np.searchsorted(tick, np.arange(first, last + 1))
+    return NewPeople(nat, loc, flag.astype(np.int8), uid), day_start
 
 
 def add_people(sim: Simulation, people: NewPeople) -> np.ndarray:

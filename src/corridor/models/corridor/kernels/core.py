@@ -271,33 +271,38 @@ def _remove(s, k, n, status, dis, live, route, loc, origin, timer, counts, rec, 
         timer[s] = pni[NI_RETRY_WAIT_US, n]
 
 
+@njit(cache=True)
+def _init_person(s, nat, docs, group, money, loc, caravan, uid, pn, group_cum, sigma, keys, counts, rec):
+    """Departures' draws for one person who left today: papers, group, money."""
+    n = nat[s]
+    ident = uid[s]
+    if _bern(keys[K_VISA, 0], ident, pn[N_VISA, n]):
+        docs[s] = VISA
+    group[s] = _chosen(_unif(keys[K_GROUP, 0], ident), group_cum[n])
+    # log-normal money: Box-Muller on two keyed uniforms
+    u1 = max(_unif(keys[K_MONEY, 0], ident), 1e-12)
+    u2 = _unif(keys[K_MONEY, 1], ident)
+    z = math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
+    money[s] = np.float32(pn[N_MONEY_MEDIAN, n] * math.exp(sigma * z))
+    _count(counts, rec, I_DEPARTURES, n, loc[s])
+    if caravan[s] > 0:
+        _count(counts, rec, I_CARAVAN_DEPARTURES, n, loc[s])
+
+
 @njit(cache=True, error_model="numpy")
 def init_people(lo, hi, cols, par, keys, counts, rec):
     """Departures' draws for the people who left today (slots ``lo..hi-1``)."""
     (live, status, dis, loc, route, progress, uid, nat, group, docs, caravan, origin, attempts, money, timer,
      mode, applied, card, expd, expp) = cols
-    (ps, pi, pn, pni, pz, pd, group_factor, mode_weight, mode_levels, card_region, extra_km, group_cum,
-     outcome_cum) = par
-    sigma = ps[P_MONEY_SIGMA]
+    pn, group_cum, sigma = par[2], par[11], par[0][P_MONEY_SIGMA]
     for s in range(lo, hi):
-        n = nat[s]
-        ident = uid[s]
-        if _bern(keys[K_VISA, 0], ident, pn[N_VISA, n]):
-            docs[s] = VISA
-        group[s] = _chosen(_unif(keys[K_GROUP, 0], ident), group_cum[n])
-        # log-normal money: Box-Muller on two keyed uniforms
-        u1 = max(_unif(keys[K_MONEY, 0], ident), 1e-12)
-        u2 = _unif(keys[K_MONEY, 1], ident)
-        z = math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
-        money[s] = np.float32(pn[N_MONEY_MEDIAN, n] * math.exp(sigma * z))
-        _count(counts, rec, I_DEPARTURES, n, loc[s])
-        if caravan[s] > 0:
-            _count(counts, rec, I_CARAVAN_DEPARTURES, n, loc[s])
+        _init_person(s, nat, docs, group, money, loc, caravan, uid, pn, group_cum, sigma, keys, counts, rec)
 
 
 @njit(cache=True, error_model="numpy")
-def _chunk(lo, hi, slots, phases, cols, net, par, keys, counts, flows, flags, rec):
-    """The per-person part of a day for ``slots[lo:hi]`` (see the module docstring)."""
+def _chunk(lo, hi, slots, phases, cols, net, par, keys, counts, flows, flags, rec, new_from):
+    """The per-person part of a day for ``slots[lo:hi]`` (see the module docstring); people
+    in slots from ``new_from`` on left home today and get their departure draws first."""
     (live, status, dis, loc, route, progress, uid, nat, group, docs, caravan, origin, attempts, money, timer,
      mode, applied, card, expd, expp) = cols
     (zone_of, in_mexico, is_border, is_office, entry_route, route_allows, crossing_route, km, dst, region,
@@ -310,6 +315,9 @@ def _chunk(lo, hi, slots, phases, cols, net, par, keys, counts, flows, flags, re
     n_modes = mode_weight.size
     for i in range(lo, hi):
         s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
+        if s >= new_from:
+            _init_person(s, nat, docs, group, money, loc, caravan, uid, pn, group_cum, ps[P_MONEY_SIGMA], keys,
+                         counts, rec)
         st = status[s]
         ident = uid[s]
         n = nat[s]
@@ -609,14 +617,14 @@ def _chunk(lo, hi, slots, phases, cols, net, par, keys, counts, flows, flags, re
 
 
 @njit(cache=True, parallel=True)
-def day_pass(slots, chunk, phases, cols, net, par, keys, counts, flows, flags, rec):
+def day_pass(slots, chunk, phases, cols, net, par, keys, counts, flows, flags, rec, new_from):
     """:func:`_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
     n_chunks = (slots.size + chunk - 1) // chunk
     for c in prange(n_chunks):
         t = get_thread_id()
         lo = c * chunk
         _chunk(lo, min(lo + chunk, slots.size), slots, phases, cols, net, par, keys, counts[t], flows[t], flags,
-               rec)
+               rec, new_from)
 
 
 @njit(cache=True)
@@ -870,3 +878,82 @@ def merge_sorted(index, add):
     out[k:k + index.size - i] = index[i:]
     k += index.size - i
     return out[:k]
+
+
+# ---- many days in one call (Simulation.run): the runner's day, compiled end to end
+
+
+@njit(cache=True)
+def _append_range(index, lo, hi):
+    """``index`` followed by ``lo..hi-1`` (all larger than its entries)."""
+    out = np.empty(index.size + hi - lo, dtype=np.int64)
+    out[: index.size] = index
+    for j in range(hi - lo):
+        out[index.size + j] = lo + j
+    return out
+
+
+@njit(cache=True)
+def run_days(t0, t1, first_rec, n, live_index, people, day_start, cols, net, par, base_keys, counts, flows,
+             data, route_flows, cum, heap_thr, heap_slot, heap_n, capacity, capacity_u, chunk, parallel_min,
+             parallel):
+    """Days ``t0..t1-1`` (parameters constant over them) as :meth:`.runner.CompiledDay.step`
+    runs one: departures (``people``: nationality, place, caravan flag and identity of the
+    days' new people, ``day_start`` where each day begins; written into the table's free rows
+    from ``n`` on), the fused pass, the asylum queue, US interior enforcement, the record.
+
+    ``cols`` are whole storage arrays (rows past ``n`` hold the defaults). ``capacity_u``:
+    the day's uniform for the fractional asylum capacity. Stops early, before a day starts,
+    when the interior heaps might overflow that day. Returns (next day, rows in use, index of
+    people still in the simulation, agent-days added)."""
+    p_nat, p_loc, p_flag, p_uid = people
+    (live_col, status, dis, loc_col, route, progress, uid_col, nat_col, group, docs, caravan_col, origin_col,
+     attempts_col, money, timer, mode, applied, card, expd, expp) = cols
+    whole = np.int64(capacity)
+    frac = capacity - whole
+    agent_days = 0
+    for tick in range(t0, t1):
+        j = tick - t0
+        lo, hi = day_start[j], day_start[j + 1]
+        if heap_n.max() + live_index.size + (hi - lo) > heap_thr.shape[1]:
+            return tick, n, live_index, agent_days
+        rec = tick >= first_rec
+        keys = day_keys(base_keys, tick)
+        # departures: new rows (departures.add_people), then their draws
+        for i in range(lo, hi):
+            s = n + i - lo
+            nat_col[s] = p_nat[i]
+            origin_col[s] = p_loc[i]
+            loc_col[s] = p_loc[i]
+            status[s] = TRANSIT
+            live_col[s] = True
+            attempts_col[s] = 1
+            caravan_col[s] = p_flag[i]
+            uid_col[s] = p_uid[i]
+        live = _append_range(live_index, n, n + hi - lo)
+        new_from = np.uint64(n)                              # their draws: in the pass
+        n += hi - lo
+
+        flags = np.zeros(live.size, dtype=np.uint8)
+        if parallel and live.size > parallel_min:
+            day_pass(live, chunk, PH_FUSED, cols, net, par, keys, counts, flows, flags, rec, new_from)
+        else:
+            _chunk(0, live.size, live, PH_FUSED, cols, net, par, keys, counts[0], flows[0], flags, rec, new_from)
+
+        cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
+        if cands.size:
+            extra = 1 if cands.size > whole and frac > 0 and capacity_u[j] < frac else 0
+            n_done = min(cands.size, whole + extra)
+            if n_done:
+                asylum_decide(cands, n_done, cols, net, par, keys, counts[0], rec, True)
+
+        entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
+        interior_admit(entrants, cols, keys, cum, heap_thr, heap_slot, heap_n)
+        revived = interior_step(cum, heap_thr, heap_slot, heap_n, cols, par, keys, counts[0], rec, net[0], live,
+                                True)
+        everyone = merge_sorted(live, revived) if revived.size else live
+        if rec:
+            reduce_counts(counts, flows, data[tick - first_rec], route_flows)
+        agent_days += everyone.size
+        live_index = compact(everyone, live_col)
+    return t1, n, live_index, agent_days

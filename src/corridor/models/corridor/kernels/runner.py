@@ -21,12 +21,13 @@ results) to measure each phase's share; the fused passes' time is split by those
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
 from ....engine import Simulation
-from ..departures import add_people, new_people
+from ..departures import add_people, new_people, new_people_days
 from ..movement import MAX_LEGS_PER_DAY, current_dynamic
 from . import core
 
@@ -34,6 +35,7 @@ __all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY"]
 
 CHUNK = 2048                 # people per parallel work item
 PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
+NOBODY_NEW = np.uint64(2**63)   # new_from for passes after init_people has run
 PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per-phase timings)
 COLUMNS = ("live", "status", "days_in_status", "loc", "route", "progress", "uid", "nationality", "group",
            "documents", "caravan", "origin", "attempts", "money", "timer", "mode", "applied_asylum",
@@ -177,9 +179,7 @@ class CompiledDay:
         timings, clock = sim.timings, time.perf_counter
         a, rec = sim.agents, sim.recorder
         recording = tick >= rec.first_tick
-        if self.counts.shape[0] < numba.config.NUMBA_NUM_THREADS:      # e.g. unpickled elsewhere
-            self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
-            self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
+        self._fit_buffers()
         t0 = clock()
         netw, par = self._parameters(sim)
         keys = core.day_keys(self.base_keys, tick)
@@ -248,12 +248,89 @@ class CompiledDay:
         sim._live = (core.compact(everyone, cols[0]), a.n, tick + 1)     # who is still in tomorrow
         _add(timings, "record", clock() - t4)
 
+    def run(self, sim: Simulation, progress: Callable[[int, int], None] | None = None) -> None:
+        """The whole run: the days between two changes (of the levers, the month or the year)
+        in one compiled call each (:func:`.core.run_days`), except the days sampled for the
+        per-phase timings, which :meth:`step` runs."""
+        n_ticks = sim.n_ticks
+        levers = [sim.schedule.at(t) for t in range(n_ticks)]
+        tick = 0
+        while tick < n_ticks:
+            if tick % self.phase_sample_every == 0:
+                sim.step(tick)
+                end = tick + 1
+            else:
+                key = self._block_key(sim, tick, levers[tick])
+                end = tick + 1
+                while end < n_ticks and end % self.phase_sample_every and \
+                        self._block_key(sim, end, levers[end]) == key:
+                    end += 1
+                sim.levers = levers[tick]
+                self._run_block(sim, tick, end)
+            if progress is not None:
+                progress(end, n_ticks)
+            tick = end
+
+    @staticmethod
+    def _block_key(sim: Simulation, tick: int, levers) -> tuple:
+        date = sim.date(tick)
+        return levers.version, date.year, date.month
+
+    def _run_block(self, sim: Simulation, t0: int, t1: int) -> int:
+        """Days ``t0..t1-1`` in compiled calls; returns ``t1``."""
+        t_start = time.perf_counter()
+        a, rec = sim.agents, sim.recorder
+        self._fit_buffers()
+        netw, par = self._parameters(sim)
+        out = new_people_days(sim, t0, t1)
+        if out is None:
+            people = (np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(0, np.int64))
+            day_start = np.zeros(t1 - t0 + 1, dtype=np.int64)
+        else:
+            p, day_start = out
+            people = (p.nationality.astype(np.int64), p.origin.astype(np.int16), p.caravan, p.uid.astype(np.int64))
+        a.reserve(int(day_start[-1]))
+        cols = tuple(a.storage(name) for name in COLUMNS)
+        capacity = float(sim.params.asylum_decisions_per_day) * sim.context["population_scale"]
+        capacity_u = np.zeros(t1 - t0)
+        if capacity - int(capacity) > 0:
+            capacity_u = np.array([sim.streams.generator("asylum_capacity", t).random() for t in range(t0, t1)])
+        sim.tick = t0
+        live = sim.live_slots()
+        parallel = numba.get_num_threads() > 1
+        tick, n = t0, a.n
+        while tick < t1:
+            first = int(day_start[tick - t0])
+            tick_next, n, live, agent_days = core.run_days(
+                tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people), day_start[tick - t0:] - first,
+                cols, netw, par, self.base_keys, self.counts, self.flows, rec.data, rec.route_flows,
+                self.cum_hazard, self.heap_thr, self.heap_slot, self.heap_n, capacity, capacity_u[tick - t0:],
+                CHUNK, PARALLEL_MIN, parallel)
+            a.commit(n)
+            sim.agent_days += int(agent_days)
+            if tick_next < t1:                               # the interior heaps need more room
+                self._grow_heaps(int(self.heap_n.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
+            tick = tick_next
+        sim.tick = t1 - 1
+        sim._live = (live, a.n, t1)
+        dt = time.perf_counter() - t_start
+        total = sum(self._sampled.values()) or 1.0
+        for name in self._sampled:
+            _add(sim.timings, name, dt * self._sampled[name] / total)
+        return t1
+
+    def _fit_buffers(self) -> None:
+        if self.counts.shape[0] < numba.config.NUMBA_NUM_THREADS:      # e.g. unpickled elsewhere
+            self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
+            self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
+
     def _pass(self, parallel, live, phases, cols, netw, par, keys, flags, recording) -> None:
         if parallel:
-            core.day_pass(live, CHUNK, phases, cols, netw, par, keys, self.counts, self.flows, flags, recording)
+            core.day_pass(live, CHUNK, phases, cols, netw, par, keys, self.counts, self.flows, flags, recording,
+                          NOBODY_NEW)
         else:
             core._chunk(0, live.size, live, phases, cols, netw, par, keys, self.counts[0], self.flows[0], flags,
-                        recording)
+                        recording, NOBODY_NEW)
 
     def _grow_heaps(self, need: int) -> None:
         cap = self.heap_thr.shape[1]

@@ -505,7 +505,7 @@ def claims(
     claim: Annotated[list[str] | None, typer.Argument(
         help="Claims to answer (default: all; `corridor claims --list` shows them).")] = None,
     n: Annotated[int, typer.Option("-n", min=2, help="Paired replications per comparison.")] = 5,
-    scale: Annotated[float, typer.Option(min=0.001, max=1.0, help="Population scale of the runs.")] = 0.05,
+    scale: Annotated[float, typer.Option(min=0.001, max=100.0, help="Population scale of the runs.")] = 0.05,
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed of the replications.")] = 1,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the assumption probes.")] = False,

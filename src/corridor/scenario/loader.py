@@ -83,7 +83,7 @@ class Scenario:
         """This scenario at another ``population_scale`` (``None``: unchanged)."""
         if scale is None:
             return self
-        if isinstance(scale, bool) or not 0 < scale <= MAX_POPULATION_SCALE:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= MAX_POPULATION_SCALE:
             raise UserInputError(f"{scale!r} is not a population scale", at=at,
                                  expected=f"a number in (0, {MAX_POPULATION_SCALE:g}]")
         return Scenario(self.spec.model_copy(update={"population_scale": float(scale)}), self.path,

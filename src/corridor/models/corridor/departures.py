@@ -8,11 +8,15 @@ import numpy as np
 from scipy import special
 
 from ...engine import Simulation
-from ...errors import DataError
+from ...errors import UserInputError
 from ...rng import hash_uniform_rows
 from .common import chosen, resume, set_status, with_status
 from .kernels import libm
 from .states import DOCUMENTS, Status
+
+# An agent's identity packs (day, nationality, origin, caravan, index) into 64 bits: these
+# fields' sizes (checked when a model is built, and per day for the index) keep it unique.
+MAX_NATIONALITIES, MAX_ORIGINS, MAX_PER_CELL = 256, 4096, 1 << 20
 
 
 def poisson_quantile(q: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -127,9 +131,10 @@ def new_people_days(sim: Simulation, first: int, last: int) -> tuple[NewPeople, 
     if cells.size == 0:
         return None
     k = flat[cells]
-    if k.max() >= 1 << 20:
-        raise DataError(f"more than {1 << 20:,} people would leave one origin on one day "
-                        f"(population_scale {sim.context['population_scale']:g} is too large for the rates)")
+    if k.max() > MAX_PER_CELL:
+        raise UserInputError(f"{int(k.max()):,} agents would leave one place of origin on one day",
+                             at="population_scale",
+                             expected=f"at most {MAX_PER_CELL:,} (a smaller population_scale or departure rate)")
     n_rows, n_origins = counts.shape[1:]
     day, row, o = cells // (n_rows * n_origins), (cells // n_origins) % n_rows, cells % n_origins
     nat = np.repeat(nat_row[row], k)
@@ -139,7 +144,7 @@ def new_people_days(sim: Simulation, first: int, last: int) -> tuple[NewPeople, 
     index = np.arange(nat.size) - np.repeat(np.cumsum(k) - k, k)
     # stable identity: (day, nationality, origin, caravan, index) -> the agent's draws
     # do not depend on how many others left that day or in other worlds
-    uid = (((tick * 256 + nat) * 4096 + origin) * 2 + flag) * (1 << 20) + index
+    uid = (((tick * MAX_NATIONALITIES + nat) * MAX_ORIGINS + origin) * 2 + flag) * MAX_PER_CELL + index
     loc = sim.context["origin_locations"][origin]
     day_start = np.searchsorted(tick, np.arange(first, last + 1))
     return NewPeople(nat, loc, flag.astype(np.int8), uid), day_start

@@ -31,7 +31,7 @@ from ...scenario.schema import ParamOverride
 from .asylum import Asylum
 from .bookkeeping import Bookkeeping
 from .border import Border
-from .departures import Departures
+from .departures import MAX_NATIONALITIES, MAX_ORIGINS, Departures
 from .derived import static_arrays
 from .enforcement import Enforcement
 from .movement import Movement
@@ -258,6 +258,11 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: st
                         first_tick=spec.spin_up_days)
     recorder.track_routes(net.n_routes)
     origin_ids = axes["origin"]
+    # an agent's identity packs (day, nationality, origin, caravan, index) in 64 bits (departures.py)
+    if len(nats) > MAX_NATIONALITIES or len(origin_ids) > MAX_ORIGINS:
+        raise scenario.error(f"{len(nats)} nationalities and {len(origin_ids)} places of origin",
+                             "nationalities" if len(nats) > MAX_NATIONALITIES else "network.nodes",
+                             f"at most {MAX_NATIONALITIES} nationalities and {MAX_ORIGINS} places of origin")
     context = {
         "static": static_arrays(net, nats),
         "first_year": day0.year,

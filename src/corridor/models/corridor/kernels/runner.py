@@ -158,7 +158,8 @@ class CompiledDay:
         self.counts = np.zeros((threads, len(rec.indicators), rec.n_nat, rec.n_loc), dtype=np.int32)
         self.flows = np.zeros((threads, sim.network.n_routes), dtype=np.int64)
         self.phase_sample_every = max(int(phase_sample_every), 1)
-        self._sampled = {name: 0.0 for name in (*(n for n, _ in core.PASS_PHASES), "record")}
+        # seconds per phase on the days run phase by phase: the shares by which fused time is split
+        self._sampled = {name: 0.0 for name in (*(n for n, _ in core.PASS_PHASES), "interior", "record")}
         self._version: object = None
         self._packed: tuple[tuple, tuple] | None = None
         # US interior enforcement: cumulative hazard and a min-heap of arrest thresholds per nationality
@@ -192,18 +193,18 @@ class CompiledDay:
         live = sim.live_slots()
         t1 = clock()
         _add(timings, "departures", t1 - t0)
+        sampled = tick % self.phase_sample_every == 0
+        if sampled:
+            self._sampled["departures"] += t1 - t0
 
         # the per-person part of every phase and the record step in one pass; on sampled days,
         # phase by phase (the record step then comes after the queue and the interior)
         flags = np.zeros(live.size, dtype=np.uint8)
         parallel = live.size > PARALLEL_MIN and numba.get_num_threads() > 1
-        fused = tick % self.phase_sample_every != 0
+        fused = not sampled
         if fused:
             self._pass(parallel, live, core.PH_FUSED, cols, netw, par, keys, flags, recording)
-            dt = clock() - t1
-            total = sum(self._sampled.values()) or 1.0
-            for name in self._sampled:
-                _add(timings, name, dt * self._sampled[name] / total)
+            self._split(timings, clock() - t1, [name for name in self._sampled if name != "interior"])
         else:
             for name, bit in core.PASS_PHASES:
                 t = clock()
@@ -226,6 +227,8 @@ class CompiledDay:
                 core.asylum_decide(cands, n_done, cols, netw, par, keys, self.counts[0], recording, fused)
         t3 = clock()
         _add(timings, "asylum", t3 - t2)
+        if sampled:
+            self._sampled["asylum"] += t3 - t2
 
         # US interior enforcement: today's entrants, then today's arrests and removals
         entrants = core.flagged(live, flags, core.FLAG_ADMITTED)
@@ -237,6 +240,8 @@ class CompiledDay:
         everyone = core.merge_sorted(live, revived) if revived.size else live
         t4 = clock()
         _add(timings, "interior", t4 - t3)
+        if sampled:
+            self._sampled["interior"] += t4 - t3
 
         # record (already done in the fused pass): stocks, timers, days in status
         if not fused:
@@ -313,11 +318,14 @@ class CompiledDay:
             tick = tick_next
         sim.tick = t1 - 1
         sim._live = (live, a.n, t1)
-        dt = time.perf_counter() - t_start
-        total = sum(self._sampled.values()) or 1.0
-        for name in self._sampled:
-            _add(sim.timings, name, dt * self._sampled[name] / total)
+        self._split(sim.timings, time.perf_counter() - t_start, list(self._sampled))
         return t1
+
+    def _split(self, timings: dict[str, float], seconds: float, names: list[str]) -> None:
+        """Add ``seconds`` of fused work to ``timings``, shared among ``names`` as on sampled days."""
+        total = sum(self._sampled[name] for name in names) or 1.0
+        for name in names:
+            _add(timings, name, seconds * self._sampled[name] / total)
 
     def _fit_buffers(self) -> None:
         if self.counts.shape[0] < numba.config.NUMBA_NUM_THREADS:      # e.g. unpickled elsewhere

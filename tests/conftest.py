@@ -98,6 +98,15 @@ def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
+def one_error_line(stderr: str, *words: str) -> None:
+    """A user error: one line starting "error:" that names ``words``, and no traceback."""
+    lines = [ln for ln in stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), stderr
+    assert "Traceback" not in stderr
+    for w in words:
+        assert w in lines[0], stderr
+
+
 def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for k, v in over.items():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import one_error_line
 from typer.testing import CliRunner
 
 from corridor import __version__
@@ -50,14 +51,6 @@ def test_negative_seed_is_a_usage_error(tiny_file, tmp_path):
     assert res.exit_code == 2
 
 
-def _one_error_line(stderr: str, name: str) -> None:
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith("error:"), stderr
-    assert name in lines[0]
-    assert "Traceback" not in stderr
-
-
 def test_bad_scenario_one_line(tmp_path, tiny_file):
     data = yaml.safe_load(tiny_file.read_text())
     data["colour"] = "red"
@@ -65,7 +58,7 @@ def test_bad_scenario_one_line(tmp_path, tiny_file):
     bad.write_text(yaml.safe_dump(data))
     res = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o"), "-q"])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "bad_scenario.yaml")
+    one_error_line(res.stderr, "bad_scenario.yaml")
     assert "colour" in res.stderr
     assert not (tmp_path / "o").exists()
 
@@ -73,7 +66,7 @@ def test_bad_scenario_one_line(tmp_path, tiny_file):
 def test_missing_scenario(tmp_path):
     res = runner.invoke(app, ["run", str(tmp_path / "nope.yaml"), "-q"])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "nope.yaml")
+    one_error_line(res.stderr, "nope.yaml")
 
 
 def test_unwritable_out(tiny_file, tmp_path):
@@ -81,7 +74,7 @@ def test_unwritable_out(tiny_file, tmp_path):
     blocker.write_text("")
     res = runner.invoke(app, ["run", str(tiny_file), "--out", str(blocker / "out"), "-q", "--no-plots"])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "blocker")
+    one_error_line(res.stderr, "blocker")
 
 
 def test_subprocess_bad_scenario(tmp_path, tiny_file):
@@ -92,7 +85,7 @@ def test_subprocess_bad_scenario(tmp_path, tiny_file):
     proc = subprocess.run([str(EXE), "run", str(bad), "-q", "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
-    _one_error_line(proc.stderr, "too_likely.yaml")
+    one_error_line(proc.stderr, "too_likely.yaml")
     assert "us_apprehension_probability" in proc.stderr
     assert proc.stdout == ""
 
@@ -147,7 +140,7 @@ def test_validate_failing(tiny_file, tmp_path, change, words):
     bad.write_text(yaml.safe_dump(data))
     res = runner.invoke(app, ["validate", str(bad)])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "invalid.yaml")
+    one_error_line(res.stderr, "invalid.yaml")
     assert words in res.stderr
 
 

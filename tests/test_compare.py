@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import write_yaml
+from conftest import one_error_line, write_yaml
 from typer.testing import CliRunner
 
 from corridor.cli import app
@@ -191,14 +191,6 @@ def test_cli_compare_selection_and_quiet(pair, tmp_path):
     assert not (out / "compare.png").exists()
 
 
-def _one_error_line(stderr: str, *words: str) -> None:
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), stderr
-    assert "Traceback" not in stderr
-    for w in words:
-        assert w in lines[0], stderr
-
-
 def test_cli_compare_mismatched_periods(pair, tmp_path):
     a, b = pair
     data = yaml.safe_load(b.read_text())
@@ -206,7 +198,7 @@ def test_cli_compare_mismatched_periods(pair, tmp_path):
     longer = write_yaml(b.parent / "longer.yaml", data)
     res = runner.invoke(app, ["compare", str(a), str(longer), "-n", "2", "-q", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "longer.yaml", "same start and end")
+    one_error_line(res.stderr, "longer.yaml", "same start and end")
     assert not (tmp_path / "o").exists()
 
 
@@ -219,7 +211,7 @@ def test_cli_compare_bad_options(pair, tmp_path, args, words):
     a, b = pair
     res = runner.invoke(app, ["compare", str(a), str(b), "-q", "--out", str(tmp_path / "o"), *args])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, words)
+    one_error_line(res.stderr, words)
 
 
 def test_cli_compare_usage_errors(pair, tmp_path):
@@ -228,4 +220,4 @@ def test_cli_compare_usage_errors(pair, tmp_path):
     assert runner.invoke(app, ["compare", str(a)]).exit_code == 2
     res = runner.invoke(app, ["compare", str(a), str(tmp_path / "missing.yaml"), "-q"])
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "missing.yaml")
+    one_error_line(res.stderr, "missing.yaml")

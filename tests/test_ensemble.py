@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from conftest import one_error_line
 from typer.testing import CliRunner
 
 from corridor import run_scenario
@@ -131,24 +132,16 @@ def test_dask_cluster_gives_identical_numbers(jan, reference, tmp_path):
             pq.read_table(reference.out / f"{name}.parquet"))
 
 
-def _one_error_line(stderr: str, *words: str) -> None:
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), stderr
-    assert "Traceback" not in stderr
-    for w in words:
-        assert w in lines[0], stderr
-
-
 def test_unreachable_scheduler_is_one_error_line(tiny_file, tmp_path):
     res = runner.invoke(app, ["ensemble", str(tiny_file), "-n", "2", "--out", str(tmp_path / "e"),
                               "--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"],
                         env={"COLUMNS": "300"})
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "tcp://127.0.0.1:9", "cannot reach the Dask scheduler")
+    one_error_line(res.stderr, "tcp://127.0.0.1:9", "cannot reach the Dask scheduler")
     res = runner.invoke(app, ["ensemble", str(tiny_file), "-n", "2", "--out", str(tmp_path / "e"),
                               "--scheduler", str(tmp_path / "missing.json")], env={"COLUMNS": "300"})
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "missing.json", "scheduler file not found")
+    one_error_line(res.stderr, "missing.json", "scheduler file not found")
 
 
 @pytest.mark.slow
@@ -181,4 +174,4 @@ def test_cli_ensemble_writes_bands_and_resumes(tiny_file, reference, tmp_path):
     tiny_file.write_text(yaml.safe_dump(data))
     res = runner.invoke(app, args, env={"COLUMNS": "300"})
     assert res.exit_code == 2
-    _one_error_line(res.stderr, "another scenario")
+    one_error_line(res.stderr, "another scenario")

@@ -162,6 +162,10 @@ class Simulation:
             t0 = time.perf_counter()
             proc.step(self, tick)
             self.timings[proc.name] = self.timings.get(proc.name, 0.0) + time.perf_counter() - t0
+        self.end_of_day()
+
+    def end_of_day(self) -> None:
+        """After the processes: count the day's agent-days, one more day in status."""
         live = self.live_slots()
         self.agent_days += int(live.size)
         dis = self.agents.days_in_status

@@ -41,28 +41,26 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def hash_uniform(key: int, tick: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
     """U[0,1) per slot from (key, tick, sub, slot); identical for any call order."""
+    return hash_uniform_rows(np.array([key], dtype=np.uint64), tick, slots, sub)[0]
+
+
+def _day_keys(keys: np.ndarray, tick: int, sub: int) -> np.ndarray:
+    """The (key, tick, sub) part of the hash, once per key: then two mixes per slot."""
     with np.errstate(over="ignore"):
-        k = _mix(np.array([key], dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
-        k = _mix(k ^ (np.uint64(sub) + _GOLDEN))
-        z = _mix(slots.astype(np.uint64) * _GOLDEN + k[0])
-        z = _mix(z ^ k[0])
-    return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        k = _mix(np.asarray(keys, dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
+        return _mix(k ^ (np.uint64(sub) + _GOLDEN))
 
 
 def day_key(key: int, tick: int, sub: int = 0) -> int:
-    """The (key, tick, sub) part of :func:`hash_uniform` as one 64-bit integer: a compiled
-    kernel derives the same per-day keys and then needs only two mixes per agent."""
-    with np.errstate(over="ignore"):
-        k = _mix(np.array([key], dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
-        k = _mix(k ^ (np.uint64(sub) + _GOLDEN))
-    return int(k[0])
+    """:func:`hash_uniform`'s (key, tick, sub) part as one 64-bit integer (what a compiled
+    kernel derives once a day)."""
+    return int(_day_keys(np.array([key], dtype=np.uint64), tick, sub)[0])
 
 
 def hash_uniform_rows(keys: np.ndarray, tick: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
     """``hash_uniform(keys[i], tick, slots, sub)`` for every key at once: shape (keys, slots)."""
+    k = _day_keys(keys, tick, sub)[:, None]
     with np.errstate(over="ignore"):
-        k = _mix(np.asarray(keys, dtype=np.uint64) ^ (np.uint64(tick) * _GOLDEN))
-        k = _mix(k ^ (np.uint64(sub) + _GOLDEN))[:, None]
         z = _mix(slots.astype(np.uint64)[None, :] * _GOLDEN + k)
         z = _mix(z ^ k)
     return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT

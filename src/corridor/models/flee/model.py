@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,16 +224,7 @@ class FleeSimulation(Simulation):
     full run. Agent-days are counted from the number of active agents instead.
     """
 
-    def step(self, tick: int) -> None:
-        self.tick = tick
-        self.recorder.set_tick(tick)
-        t0 = time.perf_counter()
-        self.levers = self.schedule.at(tick)
-        self.timings["policies"] = self.timings.get("policies", 0.0) + time.perf_counter() - t0
-        for proc in self.processes:
-            t0 = time.perf_counter()
-            proc.step(self, tick)
-            self.timings[proc.name] = self.timings.get(proc.name, 0.0) + time.perf_counter() - t0
+    def end_of_day(self) -> None:
         self.agent_days += int(self.agents.n) - self.context["world"].settled
 
 

@@ -1,21 +1,23 @@
-"""The compiled backend's day: Python glue around the kernels of :mod:`.core`.
+"""The compiled backend's driver: Python glue around the kernels of :mod:`.core`.
 
-Per day (same phase order and same results as the numpy processes):
+A run is cut into blocks of days that share the levers, the month and the year; each block
+is one call of :func:`.core.run_days`, which does per day (same phase order and same results
+as the numpy processes):
 
-1. departures: counts per origin (scipy's Poisson quantile, once a day, shared with the
-   numpy path), new agents appended, their draws in :func:`.core.init_people`;
+1. departures: the block's new people are drawn beforehand (scipy's Poisson quantile, shared
+   with the numpy path) and written into the agent table day by day;
 2. one pass over the people in the corridor (:func:`.core.day_pass`, parallel when there
-   are many): second tries, movement, enforcement, predation, asylum applications, the
-   border, and the day's record step (stocks, timers, days in status);
+   are many): new people's draws, second tries, movement, enforcement, predation, asylum
+   applications, the border, and the day's record step (stocks, timers, days in status);
 3. the asylum queue (:func:`.core.asylum_decide`) and US interior enforcement
    (:func:`.core.interior_admit`, :func:`.core.interior_step`: a heap per nationality);
    the few people they change get their record step redone;
 4. the per-thread counts are added to the day's record, and the index of people still in
    the simulation is compacted for the next day.
 
-Timings: the fused pass runs the phases together, so one day in ``PHASE_SAMPLE_EVERY``
-runs them one pass at a time, with the record step last, as the numpy processes do (same
-results) to measure each phase's share; the fused passes' time is split by those shares.
+Timings: a block runs the phases together, so one day in ``PHASE_SAMPLE_EVERY`` runs them
+one pass at a time from Python (same results) to measure each phase's share; the blocks'
+time is split by those shares.
 """
 
 from __future__ import annotations
@@ -177,6 +179,16 @@ class CompiledDay:
         return self._packed
 
     def step(self, sim: Simulation, tick: int) -> None:
+        """One day: a compiled block of one day, or on sampled days phase by phase."""
+        if tick % self.phase_sample_every:
+            self._run_block(sim, tick, tick + 1)
+        else:
+            self._day_phase_by_phase(sim, tick)
+
+    def _day_phase_by_phase(self, sim: Simulation, tick: int) -> None:
+        """One day with each phase a pass of its own, timed (the shares by which the time of
+        compiled blocks is split); the record step comes after the queue and the interior, as
+        the numpy processes do. Same results as a compiled day."""
         timings, clock = sim.timings, time.perf_counter
         a, rec = sim.agents, sim.recorder
         recording = tick >= rec.first_tick
@@ -192,26 +204,14 @@ class CompiledDay:
         cols = self._columns(a)
         live = sim.live_slots()
         t1 = clock()
-        _add(timings, "departures", t1 - t0)
-        sampled = tick % self.phase_sample_every == 0
-        if sampled:
-            self._sampled["departures"] += t1 - t0
+        self._time(timings, "departures", t1 - t0)
 
-        # the per-person part of every phase and the record step in one pass; on sampled days,
-        # phase by phase (the record step then comes after the queue and the interior)
         flags = np.zeros(live.size, dtype=np.uint8)
         parallel = live.size > PARALLEL_MIN and numba.get_num_threads() > 1
-        fused = not sampled
-        if fused:
-            self._pass(parallel, live, core.PH_FUSED, cols, netw, par, keys, flags, recording)
-            self._split(timings, clock() - t1, [name for name in self._sampled if name != "interior"])
-        else:
-            for name, bit in core.PASS_PHASES:
-                t = clock()
-                self._pass(parallel, live, bit, cols, netw, par, keys, flags, recording)
-                dt = clock() - t
-                self._sampled[name] += dt
-                _add(timings, name, dt)
+        for name, bit in core.PASS_PHASES:
+            t = clock()
+            self._pass(parallel, live, bit, cols, netw, par, keys, flags, recording)
+            self._time(timings, name, clock() - t)
         t2 = clock()
 
         # the asylum queue: oldest cases first, a daily capacity (asylum._decide)
@@ -224,11 +224,9 @@ class CompiledDay:
                 extra = sim.streams.generator("asylum_capacity", tick).random() < capacity - whole
             n_done = min(cands.size, whole + int(extra))
             if n_done:
-                core.asylum_decide(cands, n_done, cols, netw, par, keys, self.counts[0], recording, fused)
+                core.asylum_decide(cands, n_done, cols, netw, par, keys, self.counts[0], recording, False)
         t3 = clock()
-        _add(timings, "asylum", t3 - t2)
-        if sampled:
-            self._sampled["asylum"] += t3 - t2
+        self._time(timings, "asylum", t3 - t2)
 
         # US interior enforcement: today's entrants, then today's arrests and removals
         entrants = core.flagged(live, flags, core.FLAG_ADMITTED)
@@ -236,22 +234,22 @@ class CompiledDay:
             self._grow_heaps(self.heap_n.max(initial=0) + entrants.size)
         core.interior_admit(entrants, cols, keys, self.cum_hazard, self.heap_thr, self.heap_slot, self.heap_n)
         revived = core.interior_step(self.cum_hazard, self.heap_thr, self.heap_slot, self.heap_n, cols, par, keys,
-                                     self.counts[0], recording, netw[0], live, fused)
+                                     self.counts[0], recording, netw[0], live, False)
         everyone = core.merge_sorted(live, revived) if revived.size else live
         t4 = clock()
-        _add(timings, "interior", t4 - t3)
-        if sampled:
-            self._sampled["interior"] += t4 - t3
+        self._time(timings, "interior", t4 - t3)
 
-        # record (already done in the fused pass): stocks, timers, days in status
-        if not fused:
-            self._pass(parallel, everyone, core.PH_RECORD, cols, netw, par, keys, flags, recording)
-            self._sampled["record"] += clock() - t4
+        # record: stocks, timers, days in status
+        self._pass(parallel, everyone, core.PH_RECORD, cols, netw, par, keys, flags, recording)
         if recording:
             core.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick], rec.route_flows)
         sim.agent_days += int(everyone.size)
         sim._live = (core.compact(everyone, cols[0]), a.n, tick + 1)     # who is still in tomorrow
-        _add(timings, "record", clock() - t4)
+        self._time(timings, "record", clock() - t4)
+
+    def _time(self, timings: dict[str, float], name: str, seconds: float) -> None:
+        _add(timings, name, seconds)
+        self._sampled[name] += seconds
 
     def run(self, sim: Simulation, progress: Callable[[int, int], None] | None = None) -> None:
         """The whole run: the days between two changes (of the levers, the month or the year)
@@ -262,7 +260,7 @@ class CompiledDay:
         tick = 0
         while tick < n_ticks:
             if tick % self.phase_sample_every == 0:
-                sim.step(tick)
+                sim.step(tick)                                  # phase by phase, timed
                 end = tick + 1
             else:
                 key = self._block_key(sim, tick, levers[tick])
@@ -318,14 +316,11 @@ class CompiledDay:
             tick = tick_next
         sim.tick = t1 - 1
         sim._live = (live, a.n, t1)
-        self._split(sim.timings, time.perf_counter() - t_start, list(self._sampled))
+        # the block ran every phase at once: its time is shared as on the days run phase by phase
+        seconds, total = time.perf_counter() - t_start, sum(self._sampled.values()) or 1.0
+        for name, share in self._sampled.items():
+            _add(sim.timings, name, seconds * share / total)
         return t1
-
-    def _split(self, timings: dict[str, float], seconds: float, names: list[str]) -> None:
-        """Add ``seconds`` of fused work to ``timings``, shared among ``names`` as on sampled days."""
-        total = sum(self._sampled[name] for name in names) or 1.0
-        for name in names:
-            _add(timings, name, seconds * self._sampled[name] / total)
 
     def _fit_buffers(self) -> None:
         if self.counts.shape[0] < numba.config.NUMBA_NUM_THREADS:      # e.g. unpickled elsewhere

@@ -5,7 +5,7 @@ Flee moves agents one after the other: first every agent at a location may set o
 links in one day. Capacity multipliers read the counts of the moment, so the order
 matters; the kernel keeps it (slots in increasing order, two passes) and runs it
 compiled. Random numbers are the engine's counter-based draws
-(:func:`corridor.rng.hash_uniform`), recomputed here with the same integer hash, keyed by
+(:func:`corridor.rng.hash_uniform`), computed by :mod:`corridor.rng_kernels`, keyed by
 (stream, day, draw number, agent slot): results do not depend on anything but the seed.
 
 Draw numbers of an agent on one day: 1 (route) in the first pass; 2, 3, ... in the second
@@ -21,13 +21,10 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["tick_keys", "flee_day", "uniform_at", "wait_days", "N_DRAWS", "SINK_DRAW", "ACTIVE", "SETTLED", "NEVER"]
+from ...rng_kernels import unif as _unif
+from ...rng_kernels import uniform_at  # noqa: F401  (re-exported for tests)
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_TO_UNIT = 1.0 / float(1 << 53)
+__all__ = ["flee_day", "uniform_at", "wait_days", "N_DRAWS", "SINK_DRAW", "ACTIVE", "SETTLED", "NEVER"]
 
 N_DRAWS = 256            # draw numbers per agent and day
 SINK_DRAW = N_DRAWS - 1
@@ -36,40 +33,6 @@ WAKE_ARRIVE_DRAW = N_DRAWS - 3   # next move chance after coming to rest from a 
 _MAX_MOVE_DRAW = N_DRAWS - 4
 ACTIVE, SETTLED = 0, 1   # agent status codes
 NEVER = 1 << 30          # wake day of someone whose move chance is 0
-
-
-@njit(cache=True, inline="always")
-def _mix(z: np.uint64) -> np.uint64:
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@njit(cache=True)
-def tick_keys(key: np.uint64, tick: int, n: int) -> np.ndarray:
-    """Per-draw-number keys of one day (the (key, tick, sub) part of ``hash_uniform``)."""
-    out = np.empty(n, dtype=np.uint64)
-    k0 = _mix(np.uint64(key) ^ (np.uint64(tick) * _GOLDEN))
-    for s in range(n):
-        out[s] = _mix(k0 ^ (np.uint64(s) + _GOLDEN))
-    return out
-
-
-@njit(cache=True, inline="always")
-def _unif(k: np.uint64, slot: int) -> float:
-    z = _mix(np.uint64(slot) * _GOLDEN + k)
-    z = _mix(z ^ k)
-    return float(z >> _S11) * _TO_UNIT
-
-
-@njit(cache=True)
-def uniform_at(key: np.uint64, tick: int, sub: int, slots: np.ndarray) -> np.ndarray:
-    """The kernel's draws for given slots (for tests against ``corridor.rng.hash_uniform``)."""
-    ks = tick_keys(key, tick, sub + 1)
-    out = np.empty(slots.size)
-    for i in range(slots.size):
-        out[i] = _unif(ks[sub], slots[i])
-    return out
 
 
 @njit(cache=True, inline="always")

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...rng_kernels import day_keys
 from .kernels import N_DRAWS as _N_DRAWS
-from .kernels import SETTLED, flee_day, tick_keys, wait_days
+from .kernels import SETTLED, flee_day, wait_days
 
 if TYPE_CHECKING:
     from ...engine import Simulation
@@ -93,7 +94,7 @@ class Movement:
             u = sim.streams.uniform("wake", tick, new, sub=0)
             a.wake[new] = tick + wait_days(u, log_stay[a.loc[new]]) - 1
             w.timed = a.n
-        ks = tick_keys(np.uint64(w.move_key), tick, _N_DRAWS)
+        ks = day_keys(np.array([w.move_key], dtype=np.uint64), tick, _N_DRAWS)[0]
         arrivals = np.zeros(w.n_locations, dtype=np.int64)
         c = w.routes.cand
         assert c is not None

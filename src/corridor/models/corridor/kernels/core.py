@@ -25,14 +25,12 @@ import math
 import numpy as np
 from numba import get_thread_id, njit, prange
 
+from .... import rng_kernels as _rk
+from ....rng_kernels import unif as _unif
+from ....rng_kernels import uniform_at  # noqa: F401  (re-exported for tests)
 from ..model import INDICATORS
 from ..states import DOCUMENTS, GROUPS, Status
 
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_TO_UNIT = 1.0 / float(1 << 53)
 TWO_PI = 2.0 * np.pi
 HAZARD_MARGIN = 1.000001   # -expm1(-h) <= h: a draw above h * margin is never a hit (no expm1 needed)
 
@@ -121,7 +119,6 @@ N_SUB = MAX_LEGS_PER_DAY         # sub-draws per stream and day (legs of a day's
 
 # phases of the per-person pass (bit mask: all at once, or one at a time for timing)
 PH_TRY_AGAIN, PH_MOVEMENT, PH_ENFORCEMENT, PH_PREDATION, PH_ASYLUM, PH_BORDER, PH_RECORD = 1, 2, 4, 8, 16, 32, 64
-PH_DAY = 63                      # every phase before the asylum queue and interior enforcement
 PH_FUSED = 127                   # ... and the record step (the queue and the interior then fix up their people)
 PASS_PHASES = (("departures", PH_TRY_AGAIN), ("movement", PH_MOVEMENT), ("enforcement", PH_ENFORCEMENT),
                ("predation", PH_PREDATION), ("asylum", PH_ASYLUM), ("border", PH_BORDER))
@@ -142,41 +139,10 @@ Z_TRANSIT_STOP, Z_MOVE, Z_DETECT_WAITING, Z_PREY_WAITING, N_PZ = range(5)
 D_DETECT, D_PREY, N_PD = range(3)
 
 
-@njit(cache=True, inline="always")
-def _mix(z):
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@njit(cache=True, inline="always")
-def _unif(k, ident):
-    z = _mix(np.uint64(ident) * _GOLDEN + k)
-    z = _mix(z ^ k)
-    return float(z >> _S11) * _TO_UNIT
-
-
 @njit(cache=True)
 def day_keys(base, tick):
-    """``keys[stream, sub]``: the (key, tick, sub) part of ``hash_uniform`` for every stream."""
-    out = np.empty((base.size, N_SUB), dtype=np.uint64)
-    t = np.uint64(tick) * _GOLDEN
-    for i in range(base.size):
-        k0 = _mix(base[i] ^ t)
-        for s in range(N_SUB):
-            out[i, s] = _mix(k0 ^ (np.uint64(s) + _GOLDEN))
-    return out
-
-
-@njit(cache=True)
-def uniform_at(key, tick, sub, ids):
-    """The kernels' draws for identities ``ids`` (tests compare them with ``hash_uniform``)."""
-    t = np.uint64(tick) * _GOLDEN
-    k = _mix(_mix(np.uint64(key) ^ t) ^ (np.uint64(sub) + _GOLDEN))
-    out = np.empty(ids.size)
-    for i in range(ids.size):
-        out[i] = _unif(k, ids[i])
-    return out
+    """``keys[stream, sub]`` for every stream of :data:`STREAMS` and sub-draw of a day."""
+    return _rk.day_keys(base, tick, N_SUB)
 
 
 @njit(cache=True, inline="always")

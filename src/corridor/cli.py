@@ -65,6 +65,7 @@ def run(
 
     SCENARIO may also be a Flee scenario folder (see docs/flee.md): it is run with Flee's rules
     and out.csv is written beside the usual results."""
+    from .engine import resolve_backend
     from .models.flee.cli import is_flee_path, run_folder
     from .results.run import run_scenario
     from .results.store import write_run
@@ -79,6 +80,12 @@ def run(
         return
     try:
         sc = load_scenario(scenario)
+        if resolve_backend() == "numba":
+            from .models.corridor.kernels.runner import warm_up
+
+            with err_console.status("loading the compiled kernels (the first run after installing compiles "
+                                    "them: about a minute)"):
+                warm_up()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} days"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,

@@ -84,7 +84,7 @@ def run(
             from .models.corridor.kernels.runner import warm_up
 
             with err_console.status("loading the compiled kernels (the first run after installing compiles "
-                                    "them: about a minute)"):
+                                    "them: about 3 minutes)"):
                 warm_up()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} days"),

@@ -355,7 +355,7 @@ def _add(timings: dict[str, float], name: str, dt: float) -> None:
 
 def warm_up() -> None:
     """Load the kernels from Numba's cache, or compile them the first time after installing
-    (about a minute): a three-day run of the default scenario at a thousandth of its size."""
+    (about 3 minutes): a three-day run of the default scenario at a thousandth of its size."""
     from ....scenario.loader import load_scenario, scenario_from_dict
     from ..model import build_simulation
 

@@ -204,7 +204,9 @@ class CompiledDay:
         cols = self._columns(a)
         live = sim.live_slots()
         t1 = clock()
-        self._time(timings, "departures", t1 - t0)
+        # not a share: a day's departures can be one-off (a crowd leaving on day 0) and would
+        # then weigh on every block
+        _add(timings, "departures", t1 - t0)
 
         flags = np.zeros(live.size, dtype=np.uint8)
         parallel = live.size > PARALLEL_MIN and numba.get_num_threads() > 1

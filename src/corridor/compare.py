@@ -304,7 +304,6 @@ def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int |
         raise UserInputError(f"{n!r} replications", at="-n", expected="an integer >= 1")
     if not 0.0 < level < 1.0:
         raise UserInputError(f"level {level!r}", at="--level", expected="a number in (0, 1), e.g. 0.9")
-
     if workers is None:
         workers = os.cpu_count() or 1
     if workers < 1:

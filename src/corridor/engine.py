@@ -91,8 +91,7 @@ class Simulation:
     timings: dict[str, float] = field(default_factory=dict)
     tick: int = 0
     agent_days: int = 0
-    backend: str = "numpy"
-    runner: DayRunner | None = None   # set with backend "numba": runs the processes' day at once
+    runner: DayRunner | None = None   # a compiled backend's (None: the processes' step, the numpy reference)
     _live: tuple = (np.zeros(0, dtype=np.int64), 0, -1)
 
     @property

@@ -282,7 +282,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: st
     sim = Simulation(network=net, agents=agents, schedule=schedule,
                      streams=RandomStreams(spec.seed if seed is None else seed),
                      recorder=recorder, processes=processes, day0=day0, n_ticks=n_ticks,
-                     nationalities=nats, context=context, backend=backend)
+                     nationalities=nats, context=context)
     if backend == "numba":
         from .kernels.runner import CompiledDay
 

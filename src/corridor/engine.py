@@ -95,6 +95,11 @@ class Simulation:
     _live: tuple = (np.zeros(0, dtype=np.int64), 0, -1)
 
     @property
+    def backend(self) -> str:
+        """Which backend runs the days: ``"numba"`` with a compiled runner, else ``"numpy"``."""
+        return "numpy" if self.runner is None else "numba"
+
+    @property
     def params(self) -> Any:
         assert self.levers is not None
         return self.levers.params

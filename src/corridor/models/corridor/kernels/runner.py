@@ -363,4 +363,11 @@ def warm_up() -> None:
 
     data = load_scenario().canonical()
     data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
-    build_simulation(scenario_from_dict(data), backend="numba").run()
+    sim = build_simulation(scenario_from_dict(data), backend="numba")
+    sim.run()
+    # the parallel pass is called from Python only on sampled days with many people, which this
+    # small world never has: load (or compile) it too, on an empty list
+    day = sim.runner
+    netw, par = day._parameters(sim)
+    day._pass(True, np.zeros(0, dtype=np.int64), core.PH_RECORD, day._columns(sim.agents), netw, par,
+              core.day_keys(day.base_keys, 0), np.zeros(0, dtype=np.uint8), False)

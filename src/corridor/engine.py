@@ -7,21 +7,14 @@ recorder) and a list of processes. Each day it
 2. runs every process's ``step(sim, tick)`` in the order the model pack declares,
 3. advances day counters and closes the day's record.
 
-The corridor model's order is ``policies -> departures -> movement -> enforcement ->
-predation -> asylum -> border -> record`` (see docs/model.md). A process declares the
-agent columns it reads and writes, so the order can be checked by reading one list.
-
-Two backends run the same processes with bit-identical results (see docs/performance.md):
-``numpy`` calls each process's ``step`` (the reference, plain numpy), ``numba`` hands the
-whole day to a compiled :class:`DayRunner` supplied by the model pack. The backend is
-chosen per simulation; :func:`resolve_backend` reads ``CORRIDOR_BACKEND`` when none is
-given (default ``numba``).
+A pack either lists processes whose ``step`` the engine calls (the Flee pack), or hands the
+whole day to a compiled :class:`DayRunner` (the corridor pack: its mechanisms run fused, see
+docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,27 +23,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from .agents import AgentTable
-from .errors import UserInputError
 from .indicators import Recorder
 from .network import Network
 from .policies import Levers, LeverSchedule
 from .rng import RandomStreams
 
-__all__ = ["BACKENDS", "DayRunner", "Process", "Simulation", "resolve_backend"]
-
-#: Ways to run a day: compiled kernels (default) or the plain numpy processes (reference).
-BACKENDS = ("numba", "numpy")
-
-
-def resolve_backend(backend: str | None = None) -> str:
-    """``backend``, else the ``CORRIDOR_BACKEND`` environment variable, else ``"numba"``."""
-    given = backend if backend is not None else os.environ.get("CORRIDOR_BACKEND", "")
-    name = given.strip().lower() or "numba"
-    if name not in BACKENDS:
-        raise UserInputError(f"unknown backend {given!r}",
-                             where=None if backend is not None else "CORRIDOR_BACKEND",
-                             expected=" or ".join(BACKENDS))
-    return name
+__all__ = ["DayRunner", "Process", "Simulation"]
 
 
 class Process(Protocol):
@@ -86,18 +64,14 @@ class Simulation:
     day0: dt.date                     # date of tick 0 (start of spin-up)
     n_ticks: int
     nationalities: tuple[str, ...]
-    context: dict[str, Any] = field(default_factory=dict)   # model-wide derived arrays
+    world: Any = None                 # the pack's typed world: everything derived from the scenario
+    policies_outside_run: tuple[str, ...] = ()   # policies of the scenario that fall outside the run
     levers: Levers | None = None
     timings: dict[str, float] = field(default_factory=dict)
     tick: int = 0
     agent_days: int = 0
-    runner: DayRunner | None = None   # a compiled backend's (None: the processes' step, the numpy reference)
+    runner: DayRunner | None = None   # runs whole days (None: the engine calls the processes' step)
     _live: tuple = (np.zeros(0, dtype=np.int64), 0, -1)
-
-    @property
-    def backend(self) -> str:
-        """Which backend runs the days: ``"numba"`` with a compiled runner, else ``"numpy"``."""
-        return "numpy" if self.runner is None else "numba"
 
     @property
     def params(self) -> Any:

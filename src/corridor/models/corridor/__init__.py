@@ -1,7 +1,10 @@
-"""The corridor model pack: Central America - Mexico - United States (see docs/model.md)."""
+"""The corridor model pack: Central America - Mexico - United States (see docs/model.md and
+docs/architecture.md). One module per mechanism under ``mechanisms/``; the tables are derived
+in ``world.py``; the compiled day is ``day.py``."""
 
-from .model import INDICATORS, PHASES, build_simulation, default_parameters
-from .parameters import PARAM_SPECS
+from .model import INDICATORS, PHASES, build_simulation, builtin_network_paths, default_parameters
 from .states import Status
+from .world import LOCATION_VALUED, PARAM_SPECS
 
-__all__ = ["INDICATORS", "PARAM_SPECS", "PHASES", "Status", "build_simulation", "default_parameters"]
+__all__ = ["INDICATORS", "LOCATION_VALUED", "PARAM_SPECS", "PHASES", "Status", "build_simulation",
+           "builtin_network_paths", "default_parameters"]

@@ -19,69 +19,23 @@ import yaml
 from pydantic import ValidationError
 
 from ...agents import AgentTable
-from ...engine import Simulation, resolve_backend
-from ...errors import DataError
-from ...indicators import Indicator, Recorder
+from ...engine import Simulation
+from ...errors import DataError, ScenarioError
+from ...indicators import Recorder
 from ...network import MODES, Network, load_network
-from ...params import ParamError, ParamSpec, Source, merge_value, resolve
+from ...params import ParamError, Source, merge_value, resolve
 from ...policies import LeverSchedule, compile_policy
 from ...rng import RandomStreams
 from ...scenario.loader import Scenario
 from ...scenario.schema import ParamOverride
-from .asylum import Asylum
-from .bookkeeping import Bookkeeping
-from .border import Border
-from .departures import MAX_NATIONALITIES, MAX_ORIGINS, Departures
-from .derived import static_arrays
-from .enforcement import Enforcement
-from .movement import Movement
-from .parameters import LOCATION_VALUED, PARAM_SPECS
-from .predation import Predation
-from .states import AGENT_COLUMNS, DOCUMENTS, GROUPS, OUTCOMES
-from .us_interior import InteriorEnforcement
+from .mechanisms import PHASES
+from .mechanisms.departures import MAX_NATIONALITIES, MAX_ORIGINS, departure_stream_names
+from .runner import CompiledDay
+from .states import DOCUMENTS, GROUPS, OUTCOMES
+from .world import AGENT_COLUMNS, INDICATORS, LOCATION_VALUED, PARAM_SPECS, CorridorWorld, places_of
 
 __all__ = ["INDICATORS", "PHASES", "ParamRecord", "build_simulation", "default_parameters",
            "builtin_network_paths"]
-
-#: The daily phase order of the corridor model (the engine runs "policies" first).
-PHASES = ("policies", "departures", "movement", "enforcement", "predation", "asylum", "border",
-          "interior", "record")
-
-INDICATORS = (
-    Indicator("departures", "flow", "people leaving home for the first time"),
-    Indicator("caravan_departures", "flow", "of which leaving with a caravan"),
-    Indicator("entries_mexico", "flow", "crossings into Mexico from the south (re-entries included)"),
-    Indicator("detentions_mexico", "flow", "detentions by Mexico's migration authority"),
-    Indicator("deportations_mexico", "flow", "deportations by Mexico"),
-    Indicator("victimizations", "flow", "crimes against migrants (all types)"),
-    Indicator("robberies", "flow", "robberies and extortions"),
-    Indicator("kidnappings", "flow", "kidnappings"),
-    Indicator("deaths", "flow", "deaths (crime, kidnapping, border crossing)"),
-    Indicator("asylum_applications_mexico", "flow", "asylum applications in Mexico"),
-    Indicator("asylum_grants_mexico", "flow", "asylum decisions granting protection"),
-    Indicator("asylum_denials_mexico", "flow", "asylum decisions refusing protection"),
-    Indicator("arrivals_us_border", "flow", "arrivals in a Mexican border city on a journey north"),
-    Indicator("crossing_attempts_us", "flow", "attempts to cross into the US"),
-    Indicator("apprehensions_us", "flow", "apprehensions by the US Border Patrol"),
-    Indicator("entries_us", "flow", "crossings into the US without apprehension"),
-    Indicator("gave_up", "flow", "people who stop trying"),
-    Indicator("victimizations_by_officials", "flow", "extortion by officials and handovers to criminals"),
-    Indicator("family_separations", "flow", "detentions that separated a family"),
-    Indicator("minors_in_care", "flow", "detained unaccompanied minors taken into child protection"),
-    Indicator("transit_documents", "flow", "transit documents issued at the southern border"),
-    Indicator("visitor_cards", "flow", "entries with a regional visitor card"),
-    Indicator("humanitarian_visas", "flow", "humanitarian visas given to caravan members"),
-    Indicator("us_asylum_claims", "flow", "asylum claims by people apprehended at the US border"),
-    Indicator("mpp_enrollments", "flow", "asylum seekers sent back to wait in Mexico (MPP)"),
-    Indicator("us_asylum_grants", "flow", "US asylum grants after waiting in Mexico"),
-    Indicator("us_interior_arrests", "flow", "arrests by US interior enforcement"),
-    Indicator("us_removals", "flow", "removals after an interior arrest"),
-    Indicator("us_flights_south_mexico", "flow", "people flown by the US to southern Mexico"),
-    Indicator("waiting_south", "stock", "people waiting in southern Mexico (Chiapas, Tabasco)"),
-    Indicator("waiting_north", "stock", "people waiting in Mexican border cities"),
-    Indicator("in_transit", "stock", "people on the way (travelling, resting or held by criminals)"),
-    Indicator("detained_mexico", "stock", "people held in Mexican migration stations"),
-)
 
 _HERE = Path(str(resources.files("corridor") / "models" / "corridor"))
 _DATA = Path(str(resources.files("corridor") / "data" / "corridor"))
@@ -183,11 +137,9 @@ def _check_shares(name: str, arr: np.ndarray, rows: tuple[str, ...], scenario: S
             raise scenario.error(f"shares add up to {s:g}", key, "shares adding up to 1")
 
 
-def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: str | None = None) -> Simulation:
-    """The scenario's world, ready to run. ``backend``: ``"numba"`` (compiled kernels) or
-    ``"numpy"`` (the reference processes); default ``CORRIDOR_BACKEND`` or ``"numba"``.
-    Both give the same results, bit for bit."""
-    backend = resolve_backend(backend)
+def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulation:
+    """The scenario's world, ready to run (compiled kernels; with ``NUMBA_DISABLE_JIT=1`` the
+    same rules run as plain Python, bit for bit)."""
     spec = scenario.spec
     if spec.network is None:
         nodes, routes = builtin_network_paths()
@@ -218,7 +170,6 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: st
                 value = _locations_to_index(value, net, at)
             base[name] = resolve(pspec, value, axes, path=at)
         except ParamError as exc:
-            from ...errors import ScenarioError
             raise ScenarioError(exc.message, where=origin_file, at=exc.at,
                                 expected=exc.expected or None) from None
     for name in spec.parameters:
@@ -253,6 +204,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: st
         idx = [p.name for p in spec.policies].index(name)
         raise scenario.error(exc.message, f"policies.{idx}", exc.expected or None)
 
+    streams = RandomStreams(spec.seed if seed is None else seed)
     agents = AgentTable(AGENT_COLUMNS, capacity=4096)
     recorder = Recorder(INDICATORS, n_ticks - spec.spin_up_days, len(nats), net.n_locations,
                         first_tick=spec.spin_up_days)
@@ -263,32 +215,14 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None, backend: st
         raise scenario.error(f"{len(nats)} nationalities and {len(origin_ids)} places of origin",
                              "nationalities" if len(nats) > MAX_NATIONALITIES else "network.nodes",
                              f"at most {MAX_NATIONALITIES} nationalities and {MAX_ORIGINS} places of origin")
-    context = {
-        "static": static_arrays(net, nats),
-        "first_year": day0.year,
-        "population_scale": float(spec.population_scale),
-        "origin_locations": np.array([net.index(o) for o in origin_ids], dtype=np.int64),
-        "zone_south": net.zones.index("south_mx") if "south_mx" in net.zones else -1,
-        "zone_north": net.zones.index("north_mx") if "north_mx" in net.zones else -1,
-        "param_specs": PARAM_SPECS,
-        "policies_outside_run": tuple(outside),
-        "param_records": {n: defaults[n] for n in PARAM_SPECS},
-    }
-    interior = InteriorEnforcement(len(nats))
-    context["interior"] = interior
-    processes = [Departures(), Movement(), Enforcement(), Predation(), Asylum(), Border(), interior,
-                 Bookkeeping()]
-    assert tuple(["policies", *[p.name for p in processes]]) == PHASES
-    sim = Simulation(network=net, agents=agents, schedule=schedule,
-                     streams=RandomStreams(spec.seed if seed is None else seed),
-                     recorder=recorder, processes=processes, day0=day0, n_ticks=n_ticks,
-                     nationalities=nats, context=context)
-    if backend == "numba":
-        from .kernels.runner import CompiledDay
-
-        sim.runner = CompiledDay(sim)
+    world = CorridorWorld(
+        places=places_of(net, nats), first_year=day0.year, population_scale=float(spec.population_scale),
+        origin_locations=np.array([net.index(o) for o in origin_ids], dtype=np.int64),
+        departure_keys=np.array([streams.key(n) for n in departure_stream_names(nats)], dtype=np.uint64),
+        param_records={n: defaults[n] for n in PARAM_SPECS})
+    sim = Simulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
+                     processes=(), day0=day0, n_ticks=n_ticks, nationalities=nats, world=world,
+                     policies_outside_run=tuple(outside))
+    sim.runner = CompiledDay(sim)
     return sim
 
-
-def param_specs() -> Mapping[str, ParamSpec]:
-    return PARAM_SPECS

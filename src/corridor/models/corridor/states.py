@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["Status", "GROUPS", "DOCUMENTS", "OUTCOMES", "AGENT_COLUMNS", "FINAL", "WAITING"]
+import numpy as np
+
+__all__ = ["Status", "GROUPS", "DOCUMENTS", "OUTCOMES", "PERSON_COLUMNS", "FINAL", "WAITING", "normalised_cum"]
 
 
 class Status(IntEnum):
@@ -35,20 +37,23 @@ GROUPS = ("alone", "family", "unaccompanied_minor")
 DOCUMENTS = ("none", "visitor_card", "transit_document", "visa", "asylum_receipt", "refugee")
 OUTCOMES = ("robbery_extortion", "kidnapping", "death")
 
-#: Model columns on top of corridor.agents.BASE_COLUMNS (dtype, default).
-AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
+#: Who a person is and the state every mechanism shares, beside ``corridor.agents.BASE_COLUMNS``;
+#: each mechanism declares the columns only it needs (see ``world.AGENT_COLUMNS``).
+PERSON_COLUMNS: dict[str, tuple[str, int | float]] = {
     "uid": ("int64", -1),            # stable identity: keys the agent's random draws (see departures)
     "nationality": ("int8", 0),
+    "origin": ("int16", -1),         # home location
     "group": ("int8", 0),            # index into GROUPS
     "documents": ("int8", 0),        # index into DOCUMENTS
     "caravan": ("int8", 0),          # 1 when travelling with a caravan
-    "origin": ("int16", -1),         # home location
     "attempts": ("int16", 1),        # journeys started (1 = first)
-    "money": ("float32", 0.0),       # US dollars carried
     "timer": ("int16", 0),           # days left in a timed status (detention, waiting, ...)
-    "mode": ("int8", -1),            # travel mode on the current route (index into MODES)
-    "applied_asylum": ("int8", 0),   # 1 once the agent has applied for asylum in Mexico
-    "card_days": ("int16", 0),       # days left on a regional visitor card entry
-    "exposure_detect": ("float32", 0.0),  # today's detection hazard (integrated), then reset
-    "exposure_prey": ("float32", 0.0),    # today's predation hazard (integrated), then reset
 }
+
+
+def normalised_cum(prob: np.ndarray) -> np.ndarray:
+    """Cumulative weights along the last axis, divided by their total (rows of zeros stay zero):
+    what ``person.chosen`` compares a draw with."""
+    cum = np.cumsum(prob, axis=-1)
+    total = cum[..., -1:]
+    return np.ascontiguousarray(np.divide(cum, total, out=np.zeros_like(cum), where=total > 0))

@@ -1,0 +1,232 @@
+"""The corridor model's compiled day: the per-person rules fused in one pass, then the coupled
+mechanisms, then the day's tallies.
+
+:func:`person` runs every per-person rule of :data:`.mechanisms.MECHANISMS` for one person, in
+that order (``tests/test_mechanisms.py`` checks the calls against the registry). Since no rule
+reads or writes another person's row (also checked there), running person by person gives what
+running phase by phase would. A pass (:func:`pass_chunk`, :func:`day_pass` in parallel chunks)
+writes counts to per-thread integer buffers summed afterwards, so totals do not depend on the
+number of threads. Draws are keyed by identity, so they do not depend on the order either.
+
+:func:`run_days` runs whole days: new people's rows, the pass, the asylum queue, US interior
+enforcement, the record, many days per call (:mod:`.runner` cuts a run into blocks).
+
+With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python: the reference for reading
+and debugging (same numbers, bit for bit; ``tests/test_mechanisms.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import get_thread_id, njit, prange
+
+from ...rng_kernels import day_keys as _day_keys
+from .mechanisms import MECHANISMS, asylum, border, departures, enforcement, movement, predation, record
+from .mechanisms import us_interior as interior
+from .person import FLAG_ADMITTED, FLAG_CANDIDATE, Day
+from .states import Status
+
+N_SUB = movement.MAX_LEGS_PER_DAY            # sub-draws per stream and day (legs of a day's travel)
+#: The per-person rules in pass order, each with its bit in a pass's ``phases`` mask.
+PASS = tuple(m for m in MECHANISMS if m.rule is not None)
+PHASE_BIT = {m.name: 1 << k for k, m in enumerate(PASS)}
+ALL_PHASES = (1 << len(PASS)) - 1
+NOBODY_NEW = np.uint64(2**63)               # ``new_from`` when no one in the list left home today
+
+
+@njit(cache=True)
+def day_keys(base, tick):
+    """``keys[stream, sub]`` for every stream and sub-draw of day ``tick``."""
+    return _day_keys(base, tick, N_SUB)
+
+
+@njit(cache=True, inline="always")
+def person(s, i, phases, w, d):
+    """One person's day: every per-person rule, in the registry's order (bit k: rule k)."""
+    if phases & 1:
+        departures.try_again(s, i, w, d)
+    if phases & 2:
+        movement.travel(s, i, w, d)
+    if phases & 4:
+        enforcement.detain_or_deport(s, i, w, d)
+    if phases & 8:
+        predation.attack(s, i, w, d)
+    if phases & 16:
+        asylum.apply_or_wait(s, i, w, d)
+    if phases & 32:
+        border.hearings_and_crossings(s, i, w, d)
+    if phases & 64:
+        record.end_of_day(s, i, w, d)
+
+
+# no allocation in the pass: without reference counting, reading a world's arrays costs nothing
+@njit(cache=True, _nrt=False, error_model="numpy")
+def pass_chunk(lo, hi, slots, phases, w, keys, counts, flows, flags, rec, new_from):
+    """The pass for ``slots[lo:hi]``; people in slots from ``new_from`` on left home today and
+    get their departure draws first."""
+    d = Day(keys, counts, flows, flags, rec)
+    for i in range(lo, hi):
+        s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
+        if s >= new_from:
+            departures.new_person(s, w, d)
+        person(s, i, phases, w, d)
+
+
+@njit(cache=True, parallel=True)
+def day_pass(slots, chunk, phases, w, keys, counts, flows, flags, rec, new_from):
+    """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
+    n_chunks = (slots.size + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        t = get_thread_id()
+        lo = c * chunk
+        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, w, keys, counts[t], flows[t], flags, rec,
+                   new_from)
+
+
+@njit(cache=True)
+def new_people(lo, hi, w, keys, counts, rec):
+    """The departure draws of the people in slots ``lo..hi-1`` (who left today)."""
+    d = Day(keys, counts, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint8), rec)
+    for s in range(lo, hi):
+        departures.new_person(s, w, d)
+
+
+@njit(cache=True)
+def flagged(slots, flags, flag):
+    """Slots whose day flag has bit ``flag`` (in slot order)."""
+    k = 0
+    for i in range(slots.size):
+        if flags[i] & flag:
+            k += 1
+    out = np.empty(k, dtype=np.int64)
+    k = 0
+    for i in range(slots.size):
+        if flags[i] & flag:
+            out[k] = slots[i]
+            k += 1
+    return out
+
+
+@njit(cache=True)
+def compact(slots, live):
+    """The slots of people still in the simulation (``live``), in order."""
+    out = np.empty(slots.size, dtype=np.int64)
+    k = 0
+    for i in range(slots.size):
+        s = slots[i]
+        out[k] = s
+        k += 1 if live[s] else 0
+    return out[:k].copy()
+
+
+@njit(cache=True)
+def reduce_counts(counts, flows, slab, route_flows):
+    """Add the per-thread buffers to the day's record (integers: any order gives the same sums) and
+    clear them."""
+    t_n = counts.shape[0]
+    c2 = counts.reshape(t_n, -1)
+    s1 = slab.reshape(-1)
+    for t in range(t_n):
+        for j in range(s1.size):
+            v = c2[t, j]
+            if v != 0:
+                s1[j] += v
+                c2[t, j] = 0
+        for r in range(route_flows.size):
+            v = flows[t, r]
+            if v != 0:
+                route_flows[r] += v
+                flows[t, r] = 0
+
+
+@njit(cache=True)
+def merge_sorted(index, add):
+    """The sorted union of a sorted index and a few sorted, distinct slots (block copies)."""
+    out = np.empty(index.size + add.size, dtype=np.int64)
+    i = k = 0
+    for j in range(add.size):
+        pos = np.searchsorted(index, add[j])
+        out[k:k + pos - i] = index[i:pos]
+        k += pos - i
+        i = pos
+        if i < index.size and index[i] == add[j]:
+            continue
+        out[k] = add[j]
+        k += 1
+    out[k:k + index.size - i] = index[i:]
+    k += index.size - i
+    return out[:k]
+
+
+@njit(cache=True)
+def _append_range(index, lo, hi):
+    """``index`` followed by ``lo..hi-1`` (all larger than its entries)."""
+    out = np.empty(index.size + hi - lo, dtype=np.int64)
+    out[: index.size] = index
+    for j in range(hi - lo):
+        out[index.size + j] = lo + j
+    return out
+
+
+@njit(cache=True)
+def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data,
+             route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel):
+    """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
+    place, caravan flag and identity of the days' new people, ``day_start`` where each day
+    begins; written into the table's free rows from ``n`` on), the pass, the asylum queue
+    (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
+    it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record.
+
+    ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
+    before a day starts, when the interior heaps might overflow that day. Returns (next day,
+    rows in use, index of people still in the simulation, agent-days added)."""
+    p_nat, p_loc, p_flag, p_uid = people
+    cum, heap_thr, heap_slot, heap_n = pool
+    a = w.agents
+    whole = np.int64(capacity)
+    frac = capacity - whole
+    agent_days = 0
+    for tick in range(t0, t1):
+        j = tick - t0
+        lo, hi = day_start[j], day_start[j + 1]
+        if heap_n.max() + live_index.size + (hi - lo) > heap_thr.shape[1]:
+            return tick, n, live_index, agent_days
+        rec = tick >= first_rec
+        keys = day_keys(base_keys, tick)
+        for i in range(lo, hi):                  # the day's new people (their draws: in the pass)
+            s = n + i - lo
+            a.nationality[s] = p_nat[i]
+            a.origin[s] = p_loc[i]
+            a.loc[s] = p_loc[i]
+            a.status[s] = Status.TRANSIT
+            a.live[s] = True
+            a.attempts[s] = 1
+            a.caravan[s] = p_flag[i]
+            a.uid[s] = p_uid[i]
+        live = _append_range(live_index, n, n + hi - lo)
+        new_from = np.uint64(n)
+        n += hi - lo
+
+        flags = np.zeros(live.size, dtype=np.uint8)
+        if parallel and live.size > parallel_min:
+            day_pass(live, chunk, ALL_PHASES, w, keys, counts, flows, flags, rec, new_from)
+        else:
+            pass_chunk(0, live.size, live, ALL_PHASES, w, keys, counts[0], flows[0], flags, rec, new_from)
+
+        d = Day(keys, counts[0], flows[0], flags, rec)
+        cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
+        if cands.size:
+            extra = 1 if cands.size > whole and frac > 0 and capacity_u[j] < frac else 0
+            n_done = min(cands.size, whole + extra)
+            if n_done:
+                asylum.decide(cands, n_done, w, d, True)
+
+        entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
+        interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
+        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, live, True)
+        everyone = merge_sorted(live, revived) if revived.size else live
+        if rec:
+            reduce_counts(counts, flows, data[tick - first_rec], route_flows)
+        agent_days += everyone.size
+        live_index = compact(everyone, a.live)
+    return t1, n, live_index, agent_days

@@ -1,0 +1,149 @@
+"""Asylum in Mexico: applications, a first-in first-out queue with a daily capacity, decisions.
+
+People in transit at a place with an asylum office may apply (once; caravan members at their
+own rate). Applicants are held in that place (they wait there, seed 004) until the commission
+decides: at most ``asylum_decisions_per_day`` decisions a day (scaled with the population),
+oldest cases first, none before ``asylum_min_days``. Recognition rates differ by nationality;
+most recognised refugees leave Mexico with their papers. Some applicants abandon the queue
+and carry on north; refused applicants carry on irregularly.
+
+Applying and abandoning act on one person at a time (:func:`apply_or_wait`); the queue
+couples the applicants (a shared capacity, oldest first) and runs after the day's pass on
+the people it flagged (:func:`decide`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ....indicators import Indicator
+from ....params import ParamSpec as P
+from ..declare import Column, Mechanism, Stream
+from ..person import FLAG_CANDIDATE, bern, count, set_status
+from ..states import DOCUMENTS, Status
+from .record import stock
+
+INF = float("inf")
+VISA = DOCUMENTS.index("visa")
+RECEIPT = DOCUMENTS.index("asylum_receipt")
+REFUGEE = DOCUMENTS.index("refugee")
+
+
+@njit(cache=True, inline="always")
+def apply_or_wait(s, i, w, d):
+    """Someone at an asylum office may apply; applicants may abandon, or join today's queue."""
+    a, p, k = w.agents, w.params, w.streams
+    n = a.nationality[s]
+    if a.status[s] == Status.TRANSIT and a.route[s] < 0 and a.applied_asylum[s] == 0 \
+            and not (a.documents[s] == VISA or a.documents[s] == REFUGEE) and w.places.is_asylum_office[a.loc[s]]:
+        prob = p.caravan_asylum_apply_probability if a.caravan[s] > 0 else p.asylum_apply_probability[n]
+        a.applied_asylum[s] = 1
+        if bern(d, k.asylum_apply, a.uid[s], prob):
+            count(d, w.indicators.asylum_applications_mexico, n, a.loc[s])
+            a.documents[s] = RECEIPT
+            set_status(a, s, Status.ASYLUM_MX)
+    if a.status[s] == Status.ASYLUM_MX:
+        if bern(d, k.asylum_abandon, a.uid[s], p.asylum_abandon_per_day):
+            a.documents[s] = 0
+            set_status(a, s, Status.TRANSIT)
+        elif np.float64(a.days_in_status[s]) >= p.asylum_min_days:
+            d.flags[i] |= FLAG_CANDIDATE
+
+
+@njit(cache=True)
+def _stable_order(key):
+    """Indices sorting ``key`` ascending, ties in index order (a bottom-up merge sort)."""
+    n = key.size
+    idx = np.arange(n)
+    tmp = np.empty(n, dtype=np.int64)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if key[idx[j]] < key[idx[i]]:
+                    tmp[k] = idx[j]
+                    j += 1
+                else:
+                    tmp[k] = idx[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                tmp[k] = idx[i]
+                i += 1
+                k += 1
+            while j < hi:
+                tmp[k] = idx[j]
+                j += 1
+                k += 1
+        idx, tmp = tmp, idx
+        width *= 2
+    return idx
+
+
+@njit(cache=True)
+def decide(cands, n_done, w, d, recorded):
+    """The queue: decisions on the ``n_done`` oldest cases (ties by slot) of ``cands`` (the
+    day's candidates, in slot order). ``recorded``: the day's record step has already run for
+    them; those decided on then move from the waiting stock to their new one, and end the day
+    one day in status."""
+    a, p, k, x = w.agents, w.params, w.streams, w.indicators
+    age = np.empty(cands.size, dtype=np.int64)
+    for j in range(cands.size):
+        age[j] = -np.int64(a.days_in_status[cands[j]])
+    order = _stable_order(age)                    # oldest first, then by slot
+    for j in range(n_done):
+        s = cands[order[j]]
+        n = a.nationality[s]
+        if recorded:
+            stock(s, w, d, -1)
+        if bern(d, k.asylum_decision, a.uid[s], p.asylum_recognition_rate[n]):
+            count(d, x.asylum_grants_mexico, n, a.loc[s])
+            if bern(d, k.asylum_stay, a.uid[s], p.asylum_stay_after_grant):
+                set_status(a, s, Status.PROTECTED_MX)
+            else:
+                a.documents[s] = REFUGEE
+                set_status(a, s, Status.TRANSIT)
+        else:
+            count(d, x.asylum_denials_mexico, n, a.loc[s])
+            a.documents[s] = 0
+            set_status(a, s, Status.TRANSIT)
+        if recorded:
+            stock(s, w, d, 1)
+            a.days_in_status[s] = 1
+
+
+MECHANISM = Mechanism(
+    name="asylum",
+    doc=__doc__,
+    parameters=(
+        P("asylum_apply_probability", ("nationality",), 0, 1, "probability",
+          "Chance of applying for asylum when at a place with an asylum office."),
+        P("caravan_asylum_apply_probability", (), 0, 1, "probability",
+          "Chance a caravan member applies for asylum at a place with an asylum office."),
+        P("asylum_min_days", (), 0, 3650, "days", "Days before a decision can be made."),
+        P("asylum_decisions_per_day", (), 0, INF, "decisions/day (full scale)",
+          "Processing capacity of the asylum commission."),
+        P("asylum_recognition_rate", ("nationality",), 0, 1, "share", "Share of decisions granting protection."),
+        P("asylum_abandon_per_day", (), 0, 1, "per day", "Daily chance an applicant leaves the queue."),
+        P("asylum_stay_after_grant", (), 0, 1, "share", "Share of recognised refugees who stay in Mexico."),
+    ),
+    columns=(
+        Column("applied_asylum", "int8", 0, "1 once the person has applied for asylum in Mexico"),
+    ),
+    indicators=(
+        Indicator("asylum_applications_mexico", "flow", "asylum applications in Mexico"),
+        Indicator("asylum_grants_mexico", "flow", "asylum decisions granting protection"),
+        Indicator("asylum_denials_mexico", "flow", "asylum decisions refusing protection"),
+    ),
+    streams=(Stream("asylum_apply", "applies at an office"), Stream("asylum_abandon", "leaves the queue today"),
+             Stream("asylum_decision", "protection granted"), Stream("asylum_stay", "a refugee stays in Mexico")),
+    rule=apply_or_wait,
+    coupled=decide,
+    reads=("status", "route", "applied_asylum", "documents", "loc", "caravan", "nationality", "uid",
+           "days_in_status"),
+    writes=("applied_asylum", "documents", "status", "days_in_status", "live", "route"),
+)

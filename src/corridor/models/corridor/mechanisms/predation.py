@@ -1,0 +1,132 @@
+"""Predation: robbery or extortion, kidnapping and killing by criminals.
+
+Hazard = km-integrated exposure from the day's travel (by state, mode, group, nationality,
+documents and caravan) plus a daily hazard for people waiting in a place (by zone, group,
+nationality and documents). The type of crime is drawn from ``predation_outcome_share``: a
+robbery takes ``robbery_loss_fraction`` of the money carried; the kidnapped are held
+``kidnap_days`` and then killed or set free without their money. Documents act only through
+``predation_document_factor`` (1 by default: the source article argues criminals ignore
+papers, seed 000), so a user can test the opposite assumption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ....indicators import Indicator
+from ....params import ParamSpec as P
+from ..declare import Column, Mechanism, Stream
+from ..person import bern, chosen, count, draw, hit, resume, set_status
+from ..states import Status, normalised_cum
+
+INF = float("inf")
+ROBBERY, KIDNAPPING, KILLING = 0, 1, 2      # OUTCOMES
+
+
+@njit(cache=True, inline="always")
+def travel_factor(s, w):
+    """The person's predation multiplier while travelling."""
+    a, p = w.agents, w.params
+    return p.predation_group_factor[a.group[s]] * p.predation_nationality_factor[a.nationality[s]] \
+        * p.predation_document_factor[a.documents[s]] \
+        * (p.predation_caravan_factor if a.caravan[s] > 0 else 1.0)
+
+
+@njit(cache=True, inline="always")
+def leg_hazard(w, r, m, km, factor):
+    """Predation hazard of ``km`` travelled on route ``r`` by mode ``m``."""
+    return km * w.params.prey_per_km[r, m] * factor
+
+
+@njit(cache=True, inline="always")
+def attack(s, i, w, d):
+    """The day's crimes (from the exposure of travel and waiting) and the end of kidnappings."""
+    a, p, g, k, x = w.agents, w.params, w.places, w.streams, w.indicators
+    n = a.nationality[s]
+    ident = a.uid[s]
+    if a.status[s] == Status.KIDNAPPED and a.timer[s] <= 0:
+        if bern(d, k.kidnap_end, ident, p.kidnap_death_probability):
+            count(d, x.deaths, n, a.loc[s])
+            set_status(a, s, Status.DEAD)
+        else:
+            a.money[s] = 0.0
+            resume(w, s)
+    st = a.status[s]
+    if not (st == Status.TRANSIT or st == Status.WAITING_NORTH or st == Status.ASYLUM_MX
+            or st == Status.RETURNED_BY_MX or st == Status.RETURNED_BY_US):
+        return
+    hazard = np.float64(a.exposure_prey[s])
+    here = a.loc[s]
+    term = (1.0 if a.route[s] < 0 else 0.0) * p.predation_waiting_per_day[g.zone_of[here]]
+    term = term * p.predation_group_factor[a.group[s]]
+    term = term * p.predation_nationality_factor[n]
+    term = term * p.predation_document_factor[a.documents[s]]
+    hazard = hazard + term
+    if not (hazard > 0 and hit(draw(d, k.prey, ident), hazard)):
+        return
+    kind = chosen(draw(d, k.prey_kind, ident), p.outcome_cum)
+    count(d, x.victimizations, n, here)
+    if kind == ROBBERY:
+        count(d, x.robberies, n, here)
+        a.money[s] = a.money[s] * np.float32(1.0 - p.robbery_loss_fraction)
+    elif kind == KIDNAPPING:
+        count(d, x.kidnappings, n, here)
+        a.route[s] = -1
+        a.progress[s] = 0.0
+        set_status(a, s, Status.KIDNAPPED)
+        a.timer[s] = round(p.kidnap_days)
+    else:
+        count(d, x.deaths, n, here)
+        set_status(a, s, Status.DEAD)
+
+
+def _derive(lev, g) -> dict:
+    """Predation hazard per km on each route and mode; the outcome draw's cumulative shares."""
+    p = lev.params
+    per_km = np.asarray(p.predation_per_100km)[g.region[g.dst]][:, None] \
+        * np.asarray(p.predation_mode_factor)[None, :] / 100.0
+    return {"prey_per_km": per_km,
+            "outcome_cum": normalised_cum(np.asarray(p.predation_outcome_share, dtype=np.float64))}
+
+
+MECHANISM = Mechanism(
+    name="predation",
+    doc=__doc__,
+    parameters=(
+        P("predation_per_100km", ("region",), 0, INF, "per 100 km",
+          "Hazard of a crime against a migrant per 100 km travelled, by state."),
+        P("predation_mode_factor", ("mode",), 0, INF, "factor", "Predation multiplier by mode."),
+        P("predation_group_factor", ("group",), 0, INF, "factor", "Predation multiplier by group."),
+        P("predation_document_factor", ("documents",), 0, INF, "factor",
+          "Predation multiplier by documents held."),
+        P("predation_nationality_factor", ("nationality",), 0, INF, "factor",
+          "Predation multiplier by nationality (criminals target foreigners without papers)."),
+        P("predation_caravan_factor", (), 0, INF, "factor",
+          "Predation multiplier for people travelling with a caravan."),
+        P("predation_waiting_per_day", ("zone",), 0, 1, "per day",
+          "Daily hazard of a crime against someone waiting in a place."),
+        P("predation_outcome_share", ("outcome",), 0, 1, "share",
+          "Type of crime: robbery or extortion, kidnapping, killing."),
+        P("robbery_loss_fraction", (), 0, 1, "share", "Share of money lost in a robbery."),
+        P("kidnap_days", (), 0, 365, "days", "Days held by kidnappers."),
+        P("kidnap_death_probability", (), 0, 1, "probability", "Chance a kidnapping ends in death."),
+    ),
+    columns=(
+        Column("exposure_prey", "float32", 0.0, "today's predation hazard (integrated), then reset"),
+    ),
+    indicators=(
+        Indicator("victimizations", "flow", "crimes against migrants (all types)"),
+        Indicator("robberies", "flow", "robberies and extortions"),
+        Indicator("kidnappings", "flow", "kidnappings"),
+        Indicator("deaths", "flow", "deaths (crime, kidnapping, border crossing)"),
+    ),
+    streams=(Stream("kidnap_end", "a kidnapping ends in death"), Stream("prey", "a crime today"),
+             Stream("prey_kind", "the kind of crime")),
+    derived=("prey_per_km", "outcome_cum"),
+    derive=_derive,
+    rule=attack,
+    reads=("status", "timer", "nationality", "uid", "loc", "exposure_prey", "route", "group", "documents",
+           "money", "caravan"),
+    writes=("status", "days_in_status", "live", "route", "money", "progress", "timer"),
+)

@@ -1,0 +1,75 @@
+"""The day's record: stocks of people by status and place, then timers, visitor-card days,
+the day's hazard accumulators and days in status move on by one day.
+
+Runs last in the pass, for everyone still in the simulation. The coupled mechanisms (the
+asylum queue, US interior enforcement) run after the pass and change a few people whose
+record step has already run: they call :func:`stock` to move them from one stock to another.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from ....indicators import Indicator
+from ..declare import Mechanism
+from ..states import Status
+
+
+@njit(cache=True, inline="always")
+def stock(s, w, d, delta):
+    """Count person ``s`` (``delta`` +1, or -1 to take them out) in the stocks of their status."""
+    if not d.rec:
+        return
+    a, g, x = w.agents, w.places, w.indicators
+    st, n, here = a.status[s], a.nationality[s], a.loc[s]
+    zone = g.zone_of[here]
+    if st == Status.WAITING_NORTH or st == Status.ASYLUM_MX or st == Status.RETURNED_BY_MX \
+            or st == Status.RETURNED_BY_US or st == Status.WAITING_US_HEARING:
+        if zone == g.zone_south:
+            d.counts[x.waiting_south, n, here] += delta
+        if zone == g.zone_north:
+            d.counts[x.waiting_north, n, here] += delta
+    if st == Status.TRANSIT or st == Status.KIDNAPPED:
+        d.counts[x.in_transit, n, here] += delta
+    if st == Status.DETAINED_MX:
+        d.counts[x.detained_mexico, n, here] += delta
+
+
+@njit(cache=True, inline="always")
+def end_of_day(s, i, w, d):
+    """Stocks, then one day less on timers and one day more in status."""
+    a = w.agents
+    stock(s, w, d, 1)
+    # timer and card: max(x - 1, 0); exposures back to 0 (stores only where something changes)
+    t = a.timer[s]
+    if t > 0:
+        a.timer[s] = t - 1
+    elif t < 0:
+        a.timer[s] = 0
+    t = a.card_days[s]
+    if t > 0:
+        a.card_days[s] = t - 1
+    elif t < 0:
+        a.card_days[s] = 0
+    if a.exposure_detect[s] != 0:
+        a.exposure_detect[s] = 0.0
+    if a.exposure_prey[s] != 0:
+        a.exposure_prey[s] = 0.0
+    if a.days_in_status[s] < 32767:
+        a.days_in_status[s] += 1
+
+
+MECHANISM = Mechanism(
+    name="record",
+    doc=__doc__,
+    indicators=(
+        Indicator("waiting_south", "stock", "people waiting in southern Mexico (Chiapas, Tabasco)"),
+        Indicator("waiting_north", "stock", "people waiting in Mexican border cities"),
+        Indicator("in_transit", "stock", "people on the way (travelling, resting or held by criminals)"),
+        Indicator("detained_mexico", "stock", "people held in Mexican migration stations"),
+    ),
+    rule=end_of_day,
+    reads=("status", "nationality", "loc", "timer", "card_days", "exposure_detect", "exposure_prey",
+           "days_in_status"),
+    writes=("timer", "card_days", "exposure_detect", "exposure_prey", "days_in_status"),
+)

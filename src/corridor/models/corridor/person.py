@@ -1,0 +1,92 @@
+"""What every per-person rule uses: draws, tallies and status changes for one person.
+
+A rule receives ``w`` (the world of :mod:`.world`: ``w.agents`` columns, ``w.params``,
+``w.places``, ``w.streams`` and ``w.indicators`` ids) and ``d`` (the day: ``d.keys`` per stream
+and sub-draw, this thread's ``d.counts`` and ``d.flows``, the day's ``d.flags``, ``d.rec``:
+whether the day is recorded). Draws are :func:`corridor.rng.hash_uniform` keyed by the
+person's stable identity, so they never depend on the thread or the order of people.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+from numba import njit
+
+from ...rng_kernels import unif
+from .states import Status
+
+__all__ = ["Day", "draw", "bern", "hit", "count", "set_status", "resume", "chosen", "FLAG_CANDIDATE",
+           "FLAG_ADMITTED"]
+
+HAZARD_MARGIN = 1.000001   # -expm1(-h) <= h: a draw above h * margin is never a hit (no expm1 needed)
+#: per person and day (``d.flags[i]``): waits for an asylum decision; entered the US
+FLAG_CANDIDATE, FLAG_ADMITTED = 1, 2
+
+#: The day as a rule sees it (built per chunk of people: ``counts``/``flows`` are the thread's).
+Day = namedtuple("Day", ["keys", "counts", "flows", "flags", "rec"])
+
+
+@njit(cache=True, inline="always")
+def draw(d, stream, ident, sub=0):
+    """U[0,1) of identity ``ident`` in ``stream`` (an id of ``w.streams``) today."""
+    return unif(d.keys[stream, sub], ident)
+
+
+@njit(cache=True, inline="always")
+def bern(d, stream, ident, p, sub=0):
+    """``draw(...) < p``, without hashing when the answer is known (a draw is in [0, 1))."""
+    if not p > 0:
+        return False
+    if p >= 1:
+        return True
+    return unif(d.keys[stream, sub], ident) < p
+
+
+@njit(cache=True, inline="always")
+def hit(u, hazard):
+    """``u < -expm1(-hazard)`` (an event under a day's integrated hazard), skipping expm1
+    when ``u`` is clearly above the hazard."""
+    if not u < hazard * HAZARD_MARGIN:
+        return False
+    return u < -math.expm1(-hazard)
+
+
+@njit(cache=True, inline="always")
+def count(d, indicator, nat, where):
+    """One event of ``indicator`` (an id of ``w.indicators``) by nationality and place."""
+    if d.rec:
+        d.counts[indicator, nat, where] += 1
+
+
+@njit(cache=True, inline="always")
+def chosen(u, cum):
+    """The category a draw picks from normalised cumulative weights."""
+    k = 0
+    for j in range(cum.size):
+        if u >= cum[j]:
+            k += 1
+    return min(k, cum.size - 1)
+
+
+@njit(cache=True, inline="always")
+def set_status(a, s, new):
+    """Move person ``s`` to status ``new``: day count reset; final statuses leave the simulation."""
+    a.status[s] = new
+    a.days_in_status[s] = 0
+    if new == Status.IN_US or new == Status.DEAD or new == Status.GAVE_UP or new == Status.PROTECTED_MX:
+        a.live[s] = False
+        a.route[s] = -1
+
+
+@njit(cache=True, inline="always")
+def resume(w, s):
+    """Put someone released or set free back on their way: in a border city they wait to cross
+    (the border phase crosses, never ordinary travel); elsewhere they travel on."""
+    a = w.agents
+    if w.places.is_border_city[a.loc[s]]:
+        set_status(a, s, Status.WAITING_NORTH)
+        a.timer[s] = round(w.params.north_wait_days)
+    else:
+        set_status(a, s, Status.TRANSIT)

@@ -1,0 +1,246 @@
+"""Python glue around the compiled day (:mod:`.day`): packing the world, cutting a run into
+blocks of days, timings.
+
+A run is cut into blocks of days that share the levers, the month and the year; each block is
+one call of :func:`.day.run_days` (new people, the fused pass, the coupled mechanisms, the
+record, day after day). The block's new people are drawn beforehand (departures'
+aggregate counts).
+
+Timings: a block runs the phases together, so one day in ``PHASE_SAMPLE_EVERY`` runs them
+one pass at a time (same results) to measure each phase's share; the blocks' time is split by
+those shares.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numba
+import numpy as np
+
+from ...engine import Simulation
+from . import day
+from .mechanisms import asylum, departures
+from .mechanisms import us_interior as interior
+from .person import FLAG_ADMITTED, FLAG_CANDIDATE
+from .states import Status
+from .world import INDICATORS, STREAMS, IndicatorIds, Params, StreamIds, World, agents_of, ids, pack_params
+
+__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY", "warm_up"]
+
+CHUNK = 2048                 # people per parallel work item
+PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
+PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per-phase timings)
+STREAM_IDS = StreamIds(*ids(STREAMS))
+INDICATOR_IDS = IndicatorIds(*ids(INDICATORS))
+assert day.PASS[-1].name == "record", "the record step ends the pass (the coupled steps run before it)"
+
+
+def add_people(sim: Simulation, people: departures.NewPeople) -> np.ndarray:
+    """Append new departures to the agent table; returns their slots."""
+    return sim.agents.add(people.nationality.size, nationality=people.nationality, origin=people.origin,
+                          loc=people.origin, status=int(Status.TRANSIT), live=True, attempts=1,
+                          caravan=people.caravan, uid=people.uid)
+
+
+class CompiledDay:
+    """Runs the corridor model's days with the compiled kernels (see the module docstring)."""
+
+    name = "compiled"
+
+    def __init__(self, sim: Simulation, *, phase_sample_every: int = PHASE_SAMPLE_EVERY) -> None:
+        self.base_keys = np.array([sim.streams.key(name) for name in STREAMS], dtype=np.uint64)
+        rec = sim.recorder
+        threads = numba.config.NUMBA_NUM_THREADS     # thread ids in parallel regions are below this
+        self.counts = np.zeros((threads, len(rec.indicators), rec.n_nat, rec.n_loc), dtype=np.int32)
+        self.flows = np.zeros((threads, sim.network.n_routes), dtype=np.int64)
+        self.phase_sample_every = max(int(phase_sample_every), 1)
+        # seconds per phase on the days run phase by phase: the shares by which fused time is split
+        self._sampled = {name: 0.0 for name in (*(m.name for m in day.PASS), interior.MECHANISM.name)}
+        self._version: object = None
+        self._params: Params | None = None
+        self.pool = interior.InteriorPool(len(sim.nationalities))
+
+    def params(self, sim: Simulation) -> Params:
+        """The compiled parameters for the levers in force (repacked when they change)."""
+        version = sim.levers.version
+        if self._params is None or self._version != version:
+            self._params = pack_params(sim.levers, sim.world.places)
+            self._version = version
+        return self._params
+
+    def world(self, sim: Simulation) -> World:
+        return World(agents_of(sim.agents), self.params(sim), sim.world.places, STREAM_IDS, INDICATOR_IDS)
+
+    def step(self, sim: Simulation, tick: int) -> None:
+        """One day: a compiled block of one day, or on sampled days phase by phase."""
+        if tick % self.phase_sample_every:
+            self._run_block(sim, tick, tick + 1)
+        else:
+            self._day_phase_by_phase(sim, tick)
+
+    def _day_phase_by_phase(self, sim: Simulation, tick: int) -> None:
+        """One day with each per-person rule a pass of its own, timed; the record step comes
+        after the coupled mechanisms. Same results as a compiled day."""
+        timings, clock = sim.timings, time.perf_counter
+        a, rec = sim.agents, sim.recorder
+        recording = tick >= rec.first_tick
+        self._fit_buffers()
+        t0 = clock()
+        keys = day.day_keys(self.base_keys, tick)
+        out = departures.new_people_days(sim, tick, tick + 1)
+        if out is not None:
+            first = a.n
+            add_people(sim, out[0])
+            day.new_people(first, a.n, self.world(sim), keys, self.counts[0], recording)
+        w = self.world(sim)
+        live = sim.live_slots()
+        # not a share: a day's departures can be one-off (a crowd leaving on day 0) and would
+        # then weigh on every block
+        _add(timings, "departures", clock() - t0)
+
+        flags = np.zeros(live.size, dtype=np.uint8)
+        parallel = live.size > PARALLEL_MIN and numba.get_num_threads() > 1
+        for m in day.PASS[:-1]:
+            t = clock()
+            self._pass(parallel, live, day.PHASE_BIT[m.name], w, keys, flags, recording)
+            self._time(timings, m.name, clock() - t)
+        t2 = clock()
+
+        d0 = (keys, self.counts[0], self.flows[0], flags, recording)
+        cands = day.flagged(live, flags, FLAG_CANDIDATE)
+        if cands.size:
+            capacity = float(sim.params.asylum_decisions_per_day) * sim.world.population_scale
+            whole = int(capacity)
+            extra = False
+            if cands.size > whole and capacity - whole > 0:
+                extra = sim.streams.generator("asylum_capacity", tick).random() < capacity - whole
+            n_done = min(cands.size, whole + int(extra))
+            if n_done:
+                asylum.decide(cands, n_done, w, day.Day(*d0), False)
+        t3 = clock()
+        self._time(timings, "asylum", t3 - t2)
+
+        entrants = day.flagged(live, flags, FLAG_ADMITTED)
+        if self.pool.room() < entrants.size:
+            self.pool.grow(int(self.pool.size.max(initial=0)) + entrants.size)
+        cum, thr, slot, size = self.pool.arrays()
+        interior.admit(entrants, w, day.Day(*d0), cum, thr, slot, size)
+        revived = interior.arrest_and_remove(w, day.Day(*d0), cum, thr, slot, size, live, False)
+        everyone = day.merge_sorted(live, revived) if revived.size else live
+        t4 = clock()
+        self._time(timings, interior.MECHANISM.name, t4 - t3)
+
+        self._pass(parallel, everyone, day.PHASE_BIT["record"], w, keys, flags, recording)
+        if recording:
+            day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick], rec.route_flows)
+        sim.agent_days += int(everyone.size)
+        sim._live = (day.compact(everyone, a.live), a.n, tick + 1)     # who is still in tomorrow
+        self._time(timings, "record", clock() - t4)
+
+    def _time(self, timings: dict[str, float], name: str, seconds: float) -> None:
+        _add(timings, name, seconds)
+        self._sampled[name] += seconds
+
+    def run(self, sim: Simulation, progress: Callable[[int, int], None] | None = None) -> None:
+        """The whole run: the days between two changes (of the levers, the month or the year)
+        in one compiled call each, except the days sampled for the per-phase timings."""
+        n_ticks = sim.n_ticks
+        levers = [sim.schedule.at(t) for t in range(n_ticks)]
+        tick = 0
+        while tick < n_ticks:
+            if tick % self.phase_sample_every == 0:
+                sim.step(tick)                                  # phase by phase, timed
+                end = tick + 1
+            else:
+                key = self._block_key(sim, tick, levers[tick])
+                end = tick + 1
+                while end < n_ticks and end % self.phase_sample_every and \
+                        self._block_key(sim, end, levers[end]) == key:
+                    end += 1
+                sim.levers = levers[tick]
+                self._run_block(sim, tick, end)
+            if progress is not None:
+                progress(end, n_ticks)
+            tick = end
+
+    @staticmethod
+    def _block_key(sim: Simulation, tick: int, levers) -> tuple:
+        date = sim.date(tick)
+        return levers.version, date.year, date.month
+
+    def _run_block(self, sim: Simulation, t0: int, t1: int) -> int:
+        """Days ``t0..t1-1`` in compiled calls; returns ``t1``."""
+        t_start = time.perf_counter()
+        a, rec = sim.agents, sim.recorder
+        self._fit_buffers()
+        out = departures.new_people_days(sim, t0, t1)
+        if out is None:
+            people = (np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(0, np.int64))
+            day_start = np.zeros(t1 - t0 + 1, dtype=np.int64)
+        else:
+            p, day_start = out
+            people = (p.nationality.astype(np.int64), p.origin.astype(np.int16), p.caravan, p.uid.astype(np.int64))
+        a.reserve(int(day_start[-1]))
+        w = self.world(sim)
+        capacity = float(sim.params.asylum_decisions_per_day) * sim.world.population_scale
+        capacity_u = np.zeros(t1 - t0)
+        if capacity - int(capacity) > 0:
+            capacity_u = np.array([sim.streams.generator("asylum_capacity", t).random() for t in range(t0, t1)])
+        sim.tick = t0
+        live = sim.live_slots()
+        parallel = numba.get_num_threads() > 1
+        tick, n = t0, a.n
+        while tick < t1:
+            first = int(day_start[tick - t0])
+            tick_next, n, live, agent_days = day.run_days(
+                tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people), day_start[tick - t0:] - first,
+                w, self.base_keys, self.counts, self.flows, rec.data, rec.route_flows, self.pool.arrays(),
+                capacity, capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel)
+            a.commit(n)
+            sim.agent_days += int(agent_days)
+            if tick_next < t1:                               # the interior heaps need more room
+                self.pool.grow(int(self.pool.size.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
+                w = self.world(sim)
+            tick = tick_next
+        sim.tick = t1 - 1
+        sim._live = (live, a.n, t1)
+        # the block ran every phase at once: its time is shared as on the days run phase by phase
+        seconds, total = time.perf_counter() - t_start, sum(self._sampled.values()) or 1.0
+        for name, share in self._sampled.items():
+            _add(sim.timings, name, seconds * share / total)
+        return t1
+
+    def _fit_buffers(self) -> None:
+        if self.counts.shape[0] < numba.config.NUMBA_NUM_THREADS:      # e.g. unpickled elsewhere
+            self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
+            self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
+
+    def _pass(self, parallel, live, phases, w, keys, flags, recording) -> None:
+        if parallel:
+            day.day_pass(live, CHUNK, phases, w, keys, self.counts, self.flows, flags, recording, day.NOBODY_NEW)
+        else:
+            day.pass_chunk(0, live.size, live, phases, w, keys, self.counts[0], self.flows[0], flags, recording,
+                           day.NOBODY_NEW)
+
+
+def _add(timings: dict[str, float], name: str, dt: float) -> None:
+    timings[name] = timings.get(name, 0.0) + dt
+
+
+def warm_up() -> None:
+    """Load the kernels from Numba's cache, or compile them the first time after installing
+    (a few minutes): a three-day run of the default scenario at a thousandth of its size."""
+    from ...scenario.loader import load_scenario, scenario_from_dict
+    from .model import build_simulation
+
+    data = load_scenario().canonical()
+    data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
+    sim = build_simulation(scenario_from_dict(data))
+    sim.run()
+    # the parallel pass is called from Python only on sampled days with many people, which this
+    # small world never has: load (or compile) it too, on an empty list
+    runner = sim.runner
+    runner._pass(True, np.zeros(0, dtype=np.int64), day.PHASE_BIT["record"], runner.world(sim),
+                 day.day_keys(runner.base_keys, 0), np.zeros(0, dtype=np.uint8), False)

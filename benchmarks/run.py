@@ -1,6 +1,6 @@
 """Corridor's benchmark suite: one command, results saved as JSON.
 
-    .venv/bin/python benchmarks/run.py                        # the standard cases: a a-numpy b c d
+    .venv/bin/python benchmarks/run.py                        # the standard cases: a b c d
     .venv/bin/python benchmarks/run.py a b --threads 1        # chosen cases, one thread
     .venv/bin/python benchmarks/run.py --compare latest       # also the ratio to the previous results
     .venv/bin/python benchmarks/run.py c --profile            # and where the time goes (cProfile)
@@ -8,12 +8,14 @@
 Cases (each runs in a fresh process, so that its peak memory is its own):
 
   a        the default scenario, one year (FY2010, after its 180 days of spin-up), full scale
-  a-numpy  the same with the numpy reference backend (for the speed-up of the compiled kernels)
   b        the same year at 10 times the population (population_scale 10): how cost grows
   c        a synthetic graph of 10,000 places; 10 million people leave on day one; 100 days
   d        Flee's Mali 2012 scenario, Corridor and the `flee` package side by side
            (benchmarks/flee_speed.py; reported as skipped when that script or flee is missing)
-  full, full-numpy   the default scenario as shipped (1,002 days)
+  full     the default scenario as shipped (1,002 days)
+
+To compare two versions of the code (e.g. before and after a change), interleave their runs with
+``benchmarks/versions.py``.
 
 For each case it prints wall time, agent-days per second (live people summed over days),
 peak memory (peak resident set size of the process, and its growth over the baseline after
@@ -44,21 +46,17 @@ RESULTS = HERE / "results"
 SYNTH_DIR = HERE / ".synthetic"          # generated graph (not committed)
 
 CASES: dict[str, dict] = {
-    "a": {"kind": "default", "scale": 1.0, "end": "2010-09-30", "backend": "numba",
+    "a": {"kind": "default", "scale": 1.0, "end": "2010-09-30",
           "label": "default scenario, FY2010 + 180 d spin-up, full scale"},
-    "a-numpy": {"kind": "default", "scale": 1.0, "end": "2010-09-30", "backend": "numpy",
-                "label": "case a with the numpy reference backend"},
-    "b": {"kind": "default", "scale": 10.0, "end": "2010-09-30", "backend": "numba",
+    "b": {"kind": "default", "scale": 10.0, "end": "2010-09-30",
           "label": "case a at 10x the population (population_scale 10: ten agents a person)"},
     "c": {"kind": "synthetic", "agents": 10_000_000, "days": 100, "layers": 100, "width": 100,
-          "backend": "numba", "label": "synthetic graph, 10,000 places, 10 M agents, 100 days"},
+          "label": "synthetic graph, 10,000 places, 10 M agents, 100 days"},
     "d": {"kind": "flee", "label": "Flee's Mali 2012 (full scale), Corridor vs flee 3.1"},
-    "full": {"kind": "default", "scale": 1.0, "end": None, "backend": "numba",
+    "full": {"kind": "default", "scale": 1.0, "end": None,
              "label": "default scenario as shipped (1,002 days), full scale"},
-    "full-numpy": {"kind": "default", "scale": 1.0, "end": None, "backend": "numpy",
-                   "label": "case full with the numpy reference backend"},
 }
-STANDARD = ("a", "a-numpy", "b", "c", "d")
+STANDARD = ("a", "b", "c", "d")
 
 
 # ---------------------------------------------------------------- child: one case, measured in-process
@@ -91,7 +89,7 @@ def _scenario(case: dict):
     return scenario_from_dict(data, path=folder / "synthetic.yaml")
 
 
-def _warm_up(backend: str) -> float:
+def _warm_up() -> float:
     """Load (or compile) the kernels on a small world; returns the seconds it took."""
     sys.path.insert(0, str(HERE))
     import synthetic
@@ -102,7 +100,7 @@ def _warm_up(backend: str) -> float:
     t = time.perf_counter()
     folder = SYNTH_DIR / "warm-up"
     data = synthetic.scenario(folder, agents=20_000, days=20, layers=8, width=20)
-    sim = build_simulation(scenario_from_dict(data, path=folder / "w.yaml"), backend=backend)
+    sim = build_simulation(scenario_from_dict(data, path=folder / "w.yaml"))
     sim.run()
     return time.perf_counter() - t
 
@@ -115,7 +113,7 @@ def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:
     from corridor.models.corridor import build_simulation
 
     case = CASES[name]
-    t_warm = _warm_up(case["backend"])
+    t_warm = _warm_up()
     gc.collect()
     base = _rss()
     runs, sim = [], None
@@ -125,7 +123,7 @@ def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:
         gc.collect()
         load0 = os.getloadavg()[0]
         t = time.perf_counter()
-        sim = build_simulation(_scenario(case), backend=case["backend"])
+        sim = build_simulation(_scenario(case))
         t_build = time.perf_counter() - t
         c0, w0 = time.process_time(), time.perf_counter()
         if profile and prof_rows is None:
@@ -148,7 +146,7 @@ def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:
     peak = _peak_rss()
     agents = int(sim.agents.n)
     out = {
-        "case": name, "label": case["label"], "backend": case["backend"], "threads": numba.get_num_threads(),
+        "case": name, "label": case["label"], "threads": numba.get_num_threads(),
         "days": int(sim.n_ticks), "agents": agents, "agent_days": int(sim.agent_days),
         "wall_s": best, "wall_s_runs": [r["wall_s"] for r in runs], "runs": runs,
         "agent_days_per_s": sim.agent_days / best,
@@ -320,8 +318,6 @@ def main(argv: list[str] | None = None) -> int:
         results.append(r)
         _print(r, previous)
     by = {r["case"]: r for r in results}
-    if "a" in by and "a-numpy" in by and "wall_s" in by["a"] and "wall_s" in by["a-numpy"]:
-        print(f"numba vs numpy on case a: {by['a-numpy']['wall_s'] / by['a']['wall_s']:.1f}x faster")
     if "a" in by and "b" in by and "wall_s" in by["a"] and "wall_s" in by["b"]:
         a, b = by["a"], by["b"]
         print(f"b / a: agent-days x{b['agent_days'] / a['agent_days']:.2f}, time x{b['wall_s'] / a['wall_s']:.2f}, "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from corridor.agents import BASE_COLUMNS, AgentTable
-from corridor.models.corridor.states import AGENT_COLUMNS
+from corridor.models.corridor.world import AGENT_COLUMNS
 
 
 def table(capacity: int = 16) -> AgentTable:

@@ -69,14 +69,6 @@ def test_missing_scenario(tmp_path):
     one_error_line(res.stderr, "nope.yaml")
 
 
-def test_unknown_backend_is_one_error_line(tiny_file, tmp_path, monkeypatch):
-    monkeypatch.setenv("CORRIDOR_BACKEND", "fortran")
-    res = runner.invoke(app, ["run", str(tiny_file), "--out", str(tmp_path / "o"), "-q"])
-    assert res.exit_code == 2
-    one_error_line(res.stderr, "CORRIDOR_BACKEND")
-    assert not (tmp_path / "o").exists()
-
-
 def test_unwritable_out(tiny_file, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,8 +13,7 @@ from typer.testing import CliRunner
 from corridor.cli import app
 from corridor.errors import DataError, ScenarioError
 from corridor.evidence import NO_SOURCE, compact, scenario_evidence
-from corridor.models.corridor import model as corridor_model
-from corridor.models.corridor.parameters import PARAM_SPECS
+from corridor.models import corridor as corridor_model  # the pack's public names, looked up when called
 from corridor.params import ParamSpec
 from corridor.scenario.loader import builtin_scenarios, load_scenario
 
@@ -24,7 +24,7 @@ DEFAULT_KINDS = {"seed", "facts", "fitted", "assumption"}
 @pytest.mark.parametrize("name", sorted(builtin_scenarios()))
 def test_every_declared_parameter_has_a_sourced_row(name):
     ev = scenario_evidence(load_scenario(name))
-    assert [p.name for p in ev.parameters] == list(PARAM_SPECS)
+    assert [p.name for p in ev.parameters] == list(corridor_model.PARAM_SPECS)
     for p in ev.parameters:
         assert p.kind in DEFAULT_KINDS | {"scenario"}, p.name
         assert p.ref.strip() or p.note.strip(), f"{p.name}: empty source"
@@ -52,7 +52,8 @@ def test_a_declared_parameter_without_default_is_an_error(monkeypatch):
 
 
 def test_a_newly_declared_parameter_must_get_a_default(monkeypatch):
-    monkeypatch.setitem(PARAM_SPECS, "brand_new_lever", ParamSpec("brand_new_lever", (), 0, 1, "share"))
+    monkeypatch.setitem(corridor_model.PARAM_SPECS, "brand_new_lever",
+                        ParamSpec("brand_new_lever", (), 0, 1, "share"))
     with pytest.raises(DataError, match="brand_new_lever"):
         scenario_evidence(load_scenario())
 
@@ -60,8 +61,7 @@ def test_a_newly_declared_parameter_must_get_a_default(monkeypatch):
 def test_a_default_with_an_empty_source_is_an_error(monkeypatch):
     real = corridor_model.default_parameters()
     rec = real["money_sigma"]
-    empty = corridor_model.ParamRecord(rec.name, rec.value, rec.unit,
-                                       rec.source.model_copy(update={"ref": "", "note": ""}), rec.file)
+    empty = dataclasses.replace(rec, source=rec.source.model_copy(update={"ref": "", "note": ""}))
     monkeypatch.setattr(corridor_model, "default_parameters", lambda: {**real, "money_sigma": empty})
     with pytest.raises(DataError, match="neither a reference nor a note"):
         scenario_evidence(load_scenario())
@@ -95,7 +95,7 @@ def test_overrides_show_the_scenario_file_and_source(chain):
     parent, child = chain
     ev = scenario_evidence(load_scenario(child))
     rows = {p.name: p for p in ev.parameters}
-    assert [p.name for p in ev.parameters] == list(PARAM_SPECS)
+    assert [p.name for p in ev.parameters] == list(corridor_model.PARAM_SPECS)
     money = rows["money_median_usd"]
     assert money.origin == "scenario" and Path(money.file) == parent
     assert money.kind == "assumption" and money.note == "poorer Guatemalans"
@@ -155,7 +155,7 @@ def test_compact():
 def test_cli_table_lists_every_parameter():
     res = runner.invoke(app, ["evidence"], env={"COLUMNS": "250"})
     assert res.exit_code == 0, res.output
-    for name in PARAM_SPECS:
+    for name in corridor_model.PARAM_SPECS:
         assert name in res.stdout, name
 
 
@@ -166,7 +166,7 @@ def test_cli_json_file_and_stdout(chain, tmp_path):
     assert res.exit_code == 0, res.output
     assert "strict-border" in res.stdout and NO_SOURCE in res.stdout
     doc = json.loads(out.read_text())
-    assert doc["scenario"] == "child" and len(doc["parameters"]) == len(PARAM_SPECS)
+    assert doc["scenario"] == "child" and len(doc["parameters"]) == len(corridor_model.PARAM_SPECS)
     by_name = {p["name"]: p for p in doc["parameters"]}
     assert by_name["kidnap_days"]["file"] == str(child)
     assert {p["name"] for p in doc["policies"]} == {"crackdown", "strict-border"}

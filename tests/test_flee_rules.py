@@ -138,7 +138,7 @@ def test_awareness_two_sees_camps_behind_a_town(tmp_path):
                                      "camp_movechance": 0.0}})
     one = build_flee_simulation(load_flee_scenario(world(1)))
     two = build_flee_simulation(load_flee_scenario(world(2)))
-    c1, c2 = one.context["world"].routes.cand, two.context["world"].routes.cand
+    c1, c2 = one.world.routes.cand, two.world.routes.cand
     assert c1.ptr[1] - c1.ptr[0] == 2          # A -> T, A -> D
     assert c2.ptr[1] - c2.ptr[0] == 3          # and A -> T -> C
     # with awareness 2, path A-T-C (100 km, camp) draws agents that then wait on the way
@@ -209,7 +209,7 @@ def test_camps_as_sinks_keep_their_people(tmp_path):
     sc = load_flee_scenario(folder)
     sim = build_flee_simulation(sc)
     sim.run()
-    w = sim.context["world"]
+    w = sim.world
     # all 500 left B on day 0 or settled there at the end of day 0 (probability 1)
     assert w.camp_counts[-1, 0] == w.camp_counts[0, 0]
     assert int((~sim.agents.live).sum()) == w.camp_counts[0, 0]

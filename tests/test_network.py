@@ -7,7 +7,7 @@ import pytest
 from conftest import NODES_CSV, ROUTES_CSV, write_network
 
 from corridor.errors import DataError
-from corridor.models.corridor.model import builtin_network_paths
+from corridor.models.corridor import builtin_network_paths
 from corridor.network import MODES, load_network
 
 

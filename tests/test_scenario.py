@@ -213,7 +213,7 @@ def test_policy_outside_the_run_has_no_effect_and_validate_says_so(tmp_path, tin
     path = _file(tmp_path / "b", tiny_dict)
     sim = build_simulation(load_scenario(path))
     sim.run()
-    assert sim.context["policies_outside_run"] == ("later",)
+    assert sim.policies_outside_run == ("later",)
     assert (sim.recorder.data == plain.recorder.data).all()
     res = CliRunner().invoke(app, ["validate", str(path)])
     assert res.exit_code == 0 and "later" in res.output and "no effect" in res.output

@@ -47,6 +47,13 @@ class AgentTable:
             return cols[name][: self.n]
         raise AttributeError(name)
 
+    def __setattr__(self, name: str, value) -> None:
+        # ``table.timer = x`` would silently swap a column for another array: write into it instead
+        cols = self.__dict__.get("_cols")
+        if cols is not None and name in cols:
+            raise AttributeError(f"cannot replace agent column {name!r}; write into it: table.{name}[...] = ...")
+        object.__setattr__(self, name, value)
+
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(self._cols)

@@ -24,11 +24,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
 out_console = Console()
 err_console = Console(stderr=True)
 
-SUMMARY_ROWS = ("entries_mexico", "detentions_mexico", "deportations_mexico", "victimizations",
-                "deaths", "asylum_applications_mexico", "asylum_grants_mexico",
-                "arrivals_us_border", "apprehensions_us", "waiting_south", "waiting_north")
-
-
 def _fail(exc: UserInputError) -> None:
     err_console.print(f"[bold red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -46,10 +41,22 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """Corridor: agent-based simulation of migration corridors under policy scenarios."""
 
 
+def _load(arg: str | None, **options: object):
+    """A scenario of whichever model pack reads ``arg``; its warnings printed (pack options
+    left at None are not given)."""
+    from . import packs
+
+    sc = packs.load_any(arg, **options)
+    for w in getattr(sc, "warnings", ()):
+        err_console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    return sc
+
+
 @app.command()
 def run(
     scenario: Annotated[str | None, typer.Argument(
-        help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
+        help="Scenario YAML file, built-in name or Flee scenario folder (default: the 2010-2011 "
+             "corridor).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
                                              help="Root random seed (overrides the scenario's).")] = None,
     out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
@@ -65,27 +72,15 @@ def run(
 
     SCENARIO may also be a Flee scenario folder (see docs/flee.md): it is run with Flee's rules
     and out.csv is written beside the usual results."""
-    from .engine import resolve_backend
-    from .models.flee.cli import is_flee_path, run_folder
-    from .results.run import run_scenario
-    from .results.store import write_run
-    from .scenario.loader import load_scenario
+    from . import packs
+    from .results.run import run_to_end
 
-    if is_flee_path(scenario):
-        try:
-            run_folder(str(scenario), out=out, settings=settings, seed=seed, days=days, hasten=hasten, quiet=quiet,
-                       out_console=out_console, err_console=err_console)
-        except UserInputError as exc:
-            _fail(exc)
-        return
     try:
-        sc = load_scenario(scenario)
-        if resolve_backend() == "numba":
-            from .models.corridor.kernels.runner import warm_up
-
-            with err_console.status("loading the compiled kernels (the first run after installing compiles "
-                                    "them: about 3 minutes)"):
-                warm_up()
+        sc = _load(scenario, settings=settings, days=days, hasten=hasten)
+        pack = packs.for_scenario(sc)
+        with err_console.status("loading the compiled kernels (the first run after installing compiles "
+                                "them: about 3 minutes)"):
+            pack.warm_up()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} days"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -96,30 +91,18 @@ def run(
                 if done == 1 or done % 10 == 0 or done == total:
                     bar.update(task, completed=done, total=total)
 
-            result = run_scenario(sc, seed=seed, progress=progress)
-        files = write_run(result, out, plots=plots)
+            finished = run_to_end(sc, seed=seed, progress=progress)
+        files = pack.write_run(finished, out, plots=plots)
     except UserInputError as exc:
         _fail(exc)
         return
     if not quiet:
-        _print_summary(result.summary())
-        m = result.meta
+        for item in pack.describe_run(finished):
+            out_console.print(item, highlight=False, soft_wrap=isinstance(item, str))
+        m = finished.result.meta
         out_console.print(f"{m['days_simulated']} days, {m['agents_created']:,} agents, "
                           f"{m['run_seconds']:.1f} s; outputs in [bold]{out}[/]: "
-                          + ", ".join(sorted(files)))
-
-
-def _print_summary(summary: dict) -> None:
-    years = list(summary["years"])
-    table = Table(title=f"{summary['scenario']} (seed {summary['seed']}): totals by calendar year",
-                  caption="waiting_*: mean number of people waiting per day")
-    table.add_column("indicator")
-    for y in years:
-        days = summary["periods"][y]["days"]
-        table.add_column(y + ("" if days >= 365 else f" ({days} d)"), justify="right")
-    for name in SUMMARY_ROWS:
-        table.add_row(name, *[f"{summary['years'][y][name]['total']:,}" for y in years])
-    out_console.print(table)
+                          + ", ".join(sorted(files)), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -159,28 +142,16 @@ def validate(
 
     For a Flee output folder or out.csv, print the averaged relative difference (plain and
     rescaled) against the observed data; for a Flee scenario folder, check its files."""
-    from .models.corridor import build_simulation
-    from .models.flee.cli import is_flee_path, validate_path
-    from .scenario.loader import load_scenario
+    from . import packs
 
-    if is_flee_path(scenario):
-        try:
-            validate_path(scenario, settings=settings, out_console=out_console, err_console=err_console)
-        except UserInputError as exc:
-            _fail(exc)
-        return
     try:
-        sc = load_scenario(scenario)
-        sim = build_simulation(sc)
+        options = {"settings": settings} if settings is not None else {}
+        lines = packs.for_arg(scenario).validate(scenario, **options)
     except UserInputError as exc:
         _fail(exc)
         return
-    out_console.print(f"{sc.name}: valid ({sim.n_ticks} days, {len(sc.spec.policies)} policies, "
-                      f"{sim.network.n_locations} places, {sim.network.n_routes} routes)")
-    outside = sim.context.get("policies_outside_run", ())
-    if outside:
-        out_console.print(f"note: {len(outside)} policies fall outside the run and have no effect: "
-                          + ", ".join(outside))
+    for line in lines:
+        out_console.print(line, highlight=False, soft_wrap=True)
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -190,8 +161,9 @@ def _split(values: list[str] | None) -> list[str]:
 
 @app.command()
 def compare(
-    a: Annotated[str, typer.Argument(help="Scenario A, the reference: a YAML file or a built-in name.")],
-    b: Annotated[str, typer.Argument(help="Scenario B: a YAML file or a built-in name.")],
+    a: Annotated[str, typer.Argument(help="Scenario A, the reference: a YAML file, a built-in name or a "
+                                          "Flee scenario folder.")],
+    b: Annotated[str, typer.Argument(help="Scenario B, of the same model as A.")],
     n: Annotated[int, typer.Option("-n", "--replications", min=1,
                                    help="Paired members: A and B each run once per member seed.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
@@ -211,8 +183,8 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Compare two scenarios over the same seeds: B - A by indicator, year and nationality."""
+    from . import packs
     from .compare import compare_scenarios, write_comparison
-    from .scenario.loader import load_scenario
 
     try:
         year_list = []
@@ -220,7 +192,7 @@ def compare(
             if not y.isdigit():
                 raise UserInputError(f"{y!r} is not a year", at="--years", expected="a year such as 2010")
             year_list.append(int(y))
-        sa, sb = load_scenario(a), load_scenario(b)
+        sa, sb = _load(a), _load(b)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} runs"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -235,7 +207,7 @@ def compare(
         _fail(exc)
         return
     if not quiet:
-        shown = _split(indicators) or [r for r in SUMMARY_ROWS if r in result.indicators]
+        shown = _split(indicators) or [r for r in packs.for_scenario(sa).table_indicators if r in result.indicators]
         _print_comparison(result, shown)
         out_console.print(f"{result.n} members x 2 runs, {result.meta['workers']} workers, "
                           f"{result.meta['wall_seconds']:.1f} s; outputs in [bold]{out}[/]: "
@@ -248,7 +220,7 @@ def _print_comparison(cmp, shown: list[str]) -> None:
     table = Table(title=f"B - A: {cmp.b['name']} minus {cmp.a['name']}, totals "
                         f"({cmp.n} paired members, root seed {cmp.root_seed})",
                   caption=f"mean over members; interval: {pct} t interval of the mean difference "
-                          "(docs/compare.md); waiting_*: mean people per day")
+                          "(docs/compare.md); stocks: mean people per day")
     for col in ("indicator", "year"):
         table.add_column(col)
     for col in ("A", "B", "B - A", f"{pct} interval", "change"):
@@ -273,16 +245,16 @@ def _print_comparison(cmp, shown: list[str]) -> None:
 @app.command()
 def evidence(
     scenario: Annotated[str | None, typer.Argument(
-        help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
+        help="Scenario YAML file, built-in name or Flee scenario folder (default: the 2010-2011 "
+             "corridor).")] = None,
     json_out: Annotated[Path | None, typer.Option(
         "--json", help="Also write everything as JSON to this file ('-': to stdout, no table).")] = None,
 ) -> None:
     """List every parameter in force and every policy of a scenario, with its source."""
     from .evidence import compact, scenario_evidence
-    from .scenario.loader import load_scenario
 
     try:
-        ev = scenario_evidence(load_scenario(scenario))
+        ev = scenario_evidence(_load(scenario))
         if json_out is not None and str(json_out) != "-":
             try:
                 ev.write_json(json_out)
@@ -337,7 +309,8 @@ _SCHEDULER_HELP = ("Dask scheduler address (tcp://HOST:8786) or scheduler file; 
 @app.command()
 def ensemble(
     scenario: Annotated[str | None, typer.Argument(
-        help="Scenario YAML file or built-in name (default: the 2010-2011 corridor).")] = None,
+        help="Scenario YAML file, built-in name or Flee scenario folder (default: the 2010-2011 "
+             "corridor).")] = None,
     n: Annotated[int, typer.Option("-n", "--members", min=1, help="Number of replications.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Root seed the member seeds "
                                              "are spawned from (default: the scenario's).")] = None,
@@ -353,11 +326,11 @@ def ensemble(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
     """Run N replications from spawned seeds; write quantile bands by day, month and year."""
+    from . import packs
     from .analysis.ensemble import run_ensemble
-    from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario).with_scale(scale)
+        sc = _load(scenario).with_scale(scale)
         folder = out or Path("runs") / f"ensemble-{sc.name}"
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
@@ -369,7 +342,7 @@ def ensemble(
         return
     if not quiet:
         table = Table(title=f"{res.scenario}: {res.n} members (root seed {res.root_seed}), calendar years",
-                      caption="median [5% to 95%]; waiting_*: mean people per day")
+                      caption="median [5% to 95%]; stocks: mean people per day")
         table.add_column("indicator")
         rows = [r for r in res.yearly.to_pylist() if r["calendar"] == "year" and r["nationality"] == "total"]
         periods = list(dict.fromkeys(r["period"] for r in rows))
@@ -377,7 +350,7 @@ def ensemble(
         for p in periods:
             table.add_column(p + ("" if days[p] >= 365 else f" ({days[p]} d)"), justify="right")
         cell = {(r["indicator"], r["period"]): r for r in rows}
-        for name in SUMMARY_ROWS:
+        for name in packs.for_scenario(sc).table_indicators:
             if (name, periods[0]) in cell:
                 table.add_row(name, *[f"{cell[name, p]['q50']:,.0f} [{cell[name, p]['q05']:,.0f} to "
                                       f"{cell[name, p]['q95']:,.0f}]" for p in periods])
@@ -388,9 +361,10 @@ def ensemble(
 
 @app.command()
 def calibrate(
-    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters) or built-in name.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters), built-in name, or "
+                                                 "Flee scenario folder (with free_parameters.yml).")],
     targets: Annotated[Path, typer.Option(help="CSV of observed values: indicator, year or fiscal_year or "
-                                               "month, nationality, value[, sd].")],
+                                               "month or date, nationality, value[, sd].")],
     trials: Annotated[int, typer.Option(min=1, help="Model evaluations (Optuna trials).")] = 100,
     batch: Annotated[int, typer.Option(min=1, help="Trials proposed and run in parallel at a time.")] = 8,
     replicates: Annotated[int, typer.Option(min=1, help="Runs averaged per trial.")] = 1,
@@ -408,10 +382,9 @@ def calibrate(
     """Fit the scenario's free parameters to observed series (Optuna); write a fitted scenario."""
     from .analysis.calibrate import calibrate as fit
     from .analysis.calibrate import load_targets, write_calibration
-    from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario).with_scale(scale)
+        sc = _load(scenario).with_scale(scale)
         tg = load_targets(targets, sc)
         folder = out or Path("runs") / f"calibrate-{sc.name}"
         with _analysis_bar(quiet, "trials") as bar:
@@ -448,15 +421,17 @@ def calibrate(
 
 @app.command()
 def sensitivity(
-    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters) or built-in name.")],
+    scenario: Annotated[str, typer.Argument(help="Scenario YAML file (with free_parameters), built-in name, or "
+                                                 "Flee scenario folder (with free_parameters.yml).")],
     method: Annotated[str, typer.Option(help="morris (elementary effects) or sobol (variance-based).")] = "morris",
     n: Annotated[int | None, typer.Option("-n", min=1, help="Morris trajectories (default 10) or Sobol base "
                                           "samples, a power of two (default 32).")] = None,
     indicator: Annotated[list[str] | None, typer.Option(
-        help="Indicators to analyse (repeat or comma-separate; default: entries_mexico, deportations_mexico, "
-             "victimizations, deaths, apprehensions_us).")] = None,
-    period: Annotated[str | None, typer.Option(help="2010, FY2010 or 2010-03 (default: the whole "
-                                               "reported period).")] = None,
+        help="Indicators to analyse (repeat or comma-separate; default: the model's own choice: for the "
+             "corridor entries_mexico, deportations_mexico, victimizations, deaths, apprehensions_us; for "
+             "Flee arrivals, agents).")] = None,
+    period: Annotated[str | None, typer.Option(help="2010, FY2010, 2010-03 or 2010-03-15 (default: the "
+                                               "whole reported period).")] = None,
     nationality: Annotated[str | None, typer.Option(help="A code or codes joined by + (default: all).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampling (default: the scenario's).")] = None,
@@ -472,10 +447,9 @@ def sensitivity(
     """Global sensitivity (SALib) of indicators to the scenario's free parameters, ranked."""
     from .analysis.sensitivity import outputs_for, write_sensitivity
     from .analysis.sensitivity import sensitivity as analyse
-    from .scenario.loader import load_scenario
 
     try:
-        sc = load_scenario(scenario).with_scale(scale)
+        sc = _load(scenario).with_scale(scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
         folder = out or Path("runs") / f"sensitivity-{sc.name}"
         with _analysis_bar(quiet, "runs") as bar:

@@ -41,7 +41,6 @@ import numpy as np
 from . import __version__
 from .errors import UserInputError
 from .rng import spawn_seeds
-from .scenario.loader import Scenario
 
 __all__ = ["Comparison", "compare_scenarios", "write_comparison", "t_quantile", "TOTAL"]
 
@@ -113,7 +112,7 @@ class _Member:
     agents_created: int
 
 
-def _run_member(scenario: Scenario, seed: int) -> _Member:
+def _run_member(scenario: Any, seed: int) -> _Member:
     """Run ``scenario`` with ``seed`` and reduce it to yearly values at full scale.
 
     Runs in a worker process; only the reduced array travels back (a full-scale run's
@@ -246,22 +245,18 @@ def _num(x: float) -> float | None:
     return None if math.isnan(x) else x
 
 
-def _indicator_catalogue() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from .models.corridor import INDICATORS
-
-    return tuple(i.name for i in INDICATORS), tuple(i.kind for i in INDICATORS)
-
-
-def _check_compatible(a: Scenario, b: Scenario) -> None:
-    sa, sb = a.spec, b.spec
-    if (sa.start, sa.end) != (sb.start, sb.end):
+def _check_compatible(a: Any, b: Any) -> None:
+    if a.model != b.model:
+        raise UserInputError(f"cannot compare: A ({a.name}) is a {a.model} scenario, B ({b.name}) a {b.model} one",
+                             where=b.path, expected="two scenarios of the same model")
+    if (a.first_day, a.last_day) != (b.first_day, b.last_day):
         raise UserInputError(
-            f"cannot compare: B ({sb.name}) reports {sb.start} to {sb.end}, A ({sa.name}) reports "
-            f"{sa.start} to {sa.end}", where=b.path, at="start",
+            f"cannot compare: B ({b.name}) reports {b.first_day} to {b.last_day}, A ({a.name}) reports "
+            f"{a.first_day} to {a.last_day}", where=b.path, at="start",
             expected="the same start and end in both scenarios")
-    if set(sa.nationalities) != set(sb.nationalities):
-        only_a = sorted(set(sa.nationalities) - set(sb.nationalities))
-        only_b = sorted(set(sb.nationalities) - set(sa.nationalities))
+    if set(a.breakdown) != set(b.breakdown):
+        only_a = sorted(set(a.breakdown) - set(b.breakdown))
+        only_b = sorted(set(b.breakdown) - set(a.breakdown))
         diff = "; ".join(p for p in (f"only A has {', '.join(only_a)}" if only_a else "",
                                      f"only B has {', '.join(only_b)}" if only_b else "") if p)
         raise UserInputError(f"cannot compare: the nationalities differ ({diff})", where=b.path,
@@ -281,12 +276,12 @@ def _pick(requested: Sequence[Any] | None, known: Sequence[Any], what: str) -> t
     return tuple(out)
 
 
-def _describe(sc: Scenario) -> dict[str, Any]:
-    return {"name": sc.name, "file": str(sc.path) if sc.path else None, "scenario_hash": sc.hash(),
-            "population_scale": sc.spec.population_scale, "spin_up_days": sc.spec.spin_up_days}
+def _describe(sc: Any) -> dict[str, Any]:
+    return {"name": sc.name, "model": sc.model, "file": str(sc.path) if sc.path else None,
+            "scenario_hash": sc.hash(), "population_scale": sc.population_scale, "spin_up_days": sc.spin_up_days}
 
 
-def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int | None = None,
+def compare_scenarios(a: Any, b: Any, *, n: int = 10, root_seed: int | None = None,
                       workers: int | None = 1, scale: float | None = None,
                       indicators: Sequence[str] | None = None, years: Sequence[int] | None = None,
                       level: float = 0.90,
@@ -298,7 +293,7 @@ def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int |
     None: one per CPU). ``progress(done, total)`` is called after each run. Raises
     :class:`UserInputError` for scenarios that cannot be compared or bad options.
     """
-    from .models.corridor import build_simulation
+    from . import packs
 
     if isinstance(n, bool) or n < 1:
         raise UserInputError(f"{n!r} replications", at="-n", expected="an integer >= 1")
@@ -310,16 +305,16 @@ def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int |
         raise UserInputError(f"{workers!r} workers", at="--workers", expected="an integer >= 1")
     a, b = a.with_scale(scale), b.with_scale(scale)
     _check_compatible(a, b)
-    root = a.spec.seed if root_seed is None else int(root_seed)
+    root = a.seed if root_seed is None else int(root_seed)
     if not 0 <= root < 2**63:
         raise UserInputError(f"seed {root}", at="--seed", expected="an integer in [0, 2**63)")
-    names, _ = _indicator_catalogue()
-    sel_ind = _pick(indicators, names, "indicator")
-    sel_years = _pick(years, list(range(a.spec.start.year, a.spec.end.year + 1)), "year")
+    pack = packs.for_scenario(a)
+    sel_ind = _pick(indicators, [i.name for i in pack.indicators], "indicator")
+    sel_years = _pick(years, list(range(a.first_day.year, a.last_day.year + 1)), "year")
     # build both worlds here first: a bad scenario fails fast, with its file and key path,
     # before any process starts
-    build_simulation(a)
-    build_simulation(b)
+    pack.build(a)
+    pack.build(b)
 
     seeds = spawn_seeds(root, n)
     jobs = [(side, i) for i in range(n) for side in (0, 1)]
@@ -352,7 +347,7 @@ def compare_scenarios(a: Scenario, b: Scenario, *, n: int = 10, root_seed: int |
                       "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
 
 
-def _assemble(a: Scenario, b: Scenario, root: int, seeds: list[int],
+def _assemble(a: Any, b: Any, root: int, seeds: list[int],
               results: dict[tuple[int, int], _Member], sel_ind: tuple[str, ...],
               sel_years: tuple[int, ...], level: float, meta: dict[str, Any]) -> Comparison:
     first = results[(0, 0)]
@@ -377,7 +372,7 @@ def _assemble(a: Scenario, b: Scenario, root: int, seeds: list[int],
                 "a_agents": results[(0, i)].agents_created, "b_agents": results[(1, i)].agents_created}
                for i in range(n)]
     notes = []
-    if a.spec.spin_up_days != b.spec.spin_up_days:
+    if a.spin_up_days != b.spin_up_days:
         notes.append("the scenarios have different spin-up periods, so their days are keyed "
                      "differently and common random numbers do not line up: intervals are wider")
     meta = {**meta, "notes": notes}

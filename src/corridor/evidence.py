@@ -1,19 +1,21 @@
 """Where every assumption of a scenario comes from.
 
-:func:`scenario_evidence` lists each declared parameter of the model (every
-:class:`~corridor.params.ParamSpec` in ``PARAM_SPECS``) with the value in force at the
-start of the run, its unit and its source:
+:func:`scenario_evidence` asks the scenario's model pack for each parameter in force with
+its value, unit and source, and for each policy (:class:`Evidence`).
 
-* the model's defaults (``parameters.yaml``, then ``fitted.yaml``, as read by
-  :func:`corridor.models.corridor.model.default_parameters`), with their source
-  (``seed``, ``facts``, ``fitted`` or ``assumption``), or
-* the scenario file that overrides it (the scenario itself or a scenario it extends),
+For packs whose scenarios are Corridor scenario files (the corridor model),
+:func:`declared_evidence` does the work from the pack's declared parameters
+(:class:`~corridor.params.ParamSpec`) and its defaults. Each parameter comes
+
+* from the pack's defaults (the corridor model: ``parameters.yaml``, then ``fitted.yaml``),
+  with their source (``seed``, ``facts``, ``fitted`` or ``assumption``), or
+* from the scenario file that overrides it (the scenario itself or a scenario it extends),
   with the override's own source if it gives one, else kind ``scenario``.
 
-It also lists each policy of the scenario: its window, the levers it moves and its
-source ("no source given" when it has none). A declared parameter without a default,
-or a default without a reference or a note, is an error (:class:`DataError`): every
-figure the model uses must be traceable.
+Each policy of the scenario is listed with its window, the levers it moves and its source
+("no source given" when it has none). A declared parameter without a default, or a default
+without a reference or a note, is an error (:class:`DataError`): every figure the model uses
+must be traceable.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any
 import yaml
 
 from .errors import DataError
-from .params import Source, merge_value
+from .params import ParamSpec, Source, merge_value
 from .scenario.loader import Scenario
 
-__all__ = ["ParameterEvidence", "PolicyEvidence", "Evidence", "scenario_evidence", "compact"]
+__all__ = ["ParameterEvidence", "PolicyEvidence", "Evidence", "scenario_evidence", "declared_evidence", "compact"]
 
 NO_SOURCE = "no source given"
 
@@ -162,30 +164,34 @@ def _chain_policies(scenario: Scenario) -> dict[str, Path]:
     return out
 
 
-def scenario_evidence(scenario: Scenario) -> Evidence:
-    """Every parameter in force in ``scenario`` and every policy, with their sources.
+def scenario_evidence(scenario: Any) -> Evidence:
+    """Every parameter in force in ``scenario`` and every policy, with their sources (from its pack)."""
+    from . import packs
+
+    return packs.for_scenario(scenario).evidence(scenario)
+
+
+def declared_evidence(scenario: Scenario, specs: Mapping[str, ParamSpec], defaults: Mapping[str, Any]) -> Evidence:
+    """The evidence of a Corridor scenario file, given its pack's declared parameters and defaults
+    (name -> a record with ``value``, ``unit``, ``source`` and ``file``).
 
     Raises :class:`DataError` when a declared parameter has no default or a default has
     neither a reference nor a note, and :class:`ScenarioError` when the scenario names a
-    parameter the model does not declare.
+    parameter the pack does not declare.
     """
-    # looked up at call time so that the declared set is whatever the model declares now
-    from .models.corridor import model as corridor_model
-    from .models.corridor.parameters import PARAM_SPECS
-
-    defaults = corridor_model.default_parameters()
+    defaults_file = next((rec.file for rec in defaults.values()), None)
     spec = scenario.spec
     for name in spec.parameters:
-        if name not in PARAM_SPECS:
+        if name not in specs:
             raise scenario.error("unknown parameter", f"parameters.{name}",
                                  "a parameter declared by the model (corridor evidence lists them)")
     rows = []
-    for name, pspec in PARAM_SPECS.items():
+    for name, pspec in specs.items():
         rec = defaults.get(name)
         if rec is None:
             raise DataError(f"declared parameter {name!r} has no default value and source",
-                            where=corridor_model.DEFAULT_FILES[0], at=name,
-                            expected="an entry with value and source in parameters.yaml or fitted.yaml")
+                            where=defaults_file, at=name,
+                            expected="an entry with value and source in the model's defaults")
         if not (rec.source.ref.strip() or rec.source.note.strip()):
             raise DataError(f"the source of {name!r} has neither a reference nor a note", where=rec.file,
                             at=f"{name}.source", expected="a ref (seed, facts, fitted) or a note (assumption)")
@@ -211,7 +217,7 @@ def scenario_evidence(scenario: Scenario) -> Evidence:
         changes, names = [], []
         for verb in ("scale", "set"):
             for pname, value in getattr(pol, verb).items():
-                if pname not in PARAM_SPECS:
+                if pname not in specs:
                     raise scenario.error(f"unknown parameter {pname!r}", f"policies.{i}.{verb}.{pname}",
                                          "a parameter declared by the model (corridor evidence lists them)")
                 changes.append(f"{verb} {pname} {compact(value)}")

@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 
 from .. import __version__
 from ..errors import UserInputError
@@ -36,7 +35,6 @@ from ..params import Source
 from ..results.atomic import staged_files
 from ..results.run import run_scenario
 from ..rng import spawn_seeds
-from ..scenario.loader import Scenario
 from .backend import open_executor, run_tasks
 from .free_parameters import FreeParameters
 from .series import Quantity, evaluate, series_of
@@ -45,7 +43,7 @@ from .targets_file import Target, read_targets
 __all__ = ["CalibrationResult", "calibrate", "load_targets", "loss", "run_quantities"]
 
 
-def run_quantities(scenario: Scenario, seed: int, quantities: Sequence[Quantity]) -> np.ndarray:
+def run_quantities(scenario: Any, seed: int, quantities: Sequence[Quantity]) -> np.ndarray:
     """Run ``scenario`` with ``seed`` and return the values of ``quantities`` (runs in a worker)."""
     return evaluate(series_of(run_scenario(scenario, seed=seed)), quantities)
 
@@ -56,13 +54,13 @@ def loss(modelled: np.ndarray, targets: Sequence[Target]) -> float:
     return float(np.sum(((modelled - obs) / sd) ** 2))
 
 
-def load_targets(path: str | Path, scenario: Scenario) -> list[Target]:
+def load_targets(path: str | Path, scenario: Any) -> list[Target]:
     """Read a targets CSV and check it against the scenario (indicators, nationalities, period)."""
-    from ..models.corridor.model import INDICATORS
+    from .. import packs
 
-    spec = scenario.spec
-    return read_targets(path, indicators=[i.name for i in INDICATORS], nationalities=spec.nationalities,
-                        first_day=spec.start, last_day=spec.end)
+    return read_targets(path, indicators=[i.name for i in packs.for_scenario(scenario).indicators],
+                        nationalities=scenario.breakdown, first_day=scenario.first_day,
+                        last_day=scenario.last_day)
 
 
 @dataclass
@@ -94,7 +92,7 @@ def _distribution(p: Any) -> Any:
     return optuna.distributions.FloatDistribution(p.low, p.high, log=p.prior == "log-uniform")
 
 
-def calibrate(scenario: Scenario, targets: Sequence[Target], *, trials: int = 100, batch: int = 8,
+def calibrate(scenario: Any, targets: Sequence[Target], *, trials: int = 100, batch: int = 8,
               seed: int | None = None, replicates: int = 1, workers: int | None = None,
               scheduler: str | None = None, timeout: float = 10.0,
               progress: Callable[[int, int], None] | None = None) -> CalibrationResult:
@@ -105,7 +103,7 @@ def calibrate(scenario: Scenario, targets: Sequence[Target], *, trials: int = 10
         raise UserInputError("--trials, --batch and --replicates must be at least 1")
     free = FreeParameters(scenario)
     free.check()
-    root = scenario.spec.seed if seed is None else int(seed)
+    root = scenario.seed if seed is None else int(seed)
     seeds = [root] if replicates == 1 else spawn_seeds(root, replicates)
     quantities = [t.quantity for t in targets]
     dists = {p.name: _distribution(p) for p in free.items}
@@ -159,7 +157,7 @@ def calibrate(scenario: Scenario, targets: Sequence[Target], *, trials: int = 10
                   "sampler": "optuna TPESampler(multivariate=True)", "optuna": optuna.__version__})
 
 
-def write_calibration(result: CalibrationResult, scenario: Scenario, out: str | Path, *, targets_file: str | Path,
+def write_calibration(result: CalibrationResult, scenario: Any, out: str | Path, *, targets_file: str | Path,
                       plots: bool = True) -> dict[str, Path]:
     """Write calibration.json, fit.parquet, trials.parquet, fit.png and fitted.yaml into ``out``,
     staged and moved into place (calibration.json last)."""
@@ -168,7 +166,7 @@ def write_calibration(result: CalibrationResult, scenario: Scenario, out: str | 
     return files
 
 
-def _write_calibration_files(result: CalibrationResult, scenario: Scenario, out: Path, *,
+def _write_calibration_files(result: CalibrationResult, scenario: Any, out: Path, *,
                              targets_file: str | Path, plots: bool) -> dict[str, Path]:
     files: dict[str, Path] = {}
     obs = np.array([t.value for t in result.targets])
@@ -196,21 +194,17 @@ def _write_calibration_files(result: CalibrationResult, scenario: Scenario, out:
     }
     (out / "calibration.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     files["calibration.json"] = out / "calibration.json"
-    # the fitted scenario: complete (not an `extends` of the original, whose parameters may be
-    # written in the shorthand form that cannot merge with the full one), with its sources
+    # the fitted scenario, in the pack's own form (a scenario file, a settings file), with its sources
     free = FreeParameters(scenario)
     ref = (f"corridor calibrate --targets {Path(targets_file).name} ({result.settings['trials']} trials, "
            f"seed {result.settings['seed']}, {stamp})")
     src = Source(kind="fitted", ref=ref, note="free parameters " + ", ".join(
         f"{p['name']}={p['fitted']:.6g}" for p in result.free) + f"; loss {result.best_loss:.4g}")
-    doc = free.scenario_with(result.values, source=src).canonical()
-    doc["name"] = f"{scenario.name}-fitted"
-    doc["description"] = (f"{scenario.name} with its free parameters fitted to {Path(targets_file).name} "
-                          f"by `corridor calibrate` ({stamp}). " + doc.get("description", "")).strip()
-    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    (out / "fitted.yaml").write_text(f"# Written by `corridor calibrate` from {scenario.path or scenario.name}.\n"
-                                     + text)
-    files["fitted.yaml"] = out / "fitted.yaml"
+    name, text = free.space.fitted_file(free.scenario_with(result.values, source=src),
+                                        f"with its free parameters fitted to {Path(targets_file).name} "
+                                        f"by `corridor calibrate` ({stamp}).")
+    (out / name).write_text(text)
+    files[name] = out / name
     if plots:
         from .plots import plot_fit
 

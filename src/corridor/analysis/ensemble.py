@@ -43,7 +43,6 @@ from .. import __version__
 from ..errors import UserInputError
 from ..results.run import fiscal_year, run_scenario
 from ..rng import spawn_seeds
-from ..scenario.loader import Scenario
 from .backend import open_executor, run_tasks
 from .series import Series, series_of
 
@@ -57,7 +56,7 @@ FORMAT = "corridor-ensemble/1"
 _MEMBER_RE = re.compile(r"member-(\d{5,})-seed-(\d+)\.parquet")
 
 
-def ensemble_hash(scenario: Scenario) -> str:
+def ensemble_hash(scenario: Any) -> str:
     """Hash of the scenario without its seed (the root seed is recorded on its own)."""
     return scenario.with_seed(0).hash()
 
@@ -70,7 +69,7 @@ def member_name(index: int, seed: int) -> str:
     return f"member-{index:05d}-seed-{seed}.parquet"
 
 
-def _run_member(scenario: Scenario, seed: int) -> tuple[Series, float]:
+def _run_member(scenario: Any, seed: int) -> tuple[Series, float]:
     """One replication (runs in a worker): its series and its run time in seconds."""
     t0 = time.perf_counter()
     result = run_scenario(scenario, seed=seed)
@@ -164,16 +163,16 @@ def _check_manifest(out: Path, manifest: dict[str, Any]) -> None:
                 expected="the same scenario and seed to resume, or a new --out folder")
 
 
-def run_ensemble(scenario: Scenario, n: int, out: str | Path, *, root_seed: int | None = None,
+def run_ensemble(scenario: Any, n: int, out: str | Path, *, root_seed: int | None = None,
                  workers: int | None = None, scheduler: str | None = None, timeout: float = 10.0,
                  plots: bool = True, progress: Callable[[int, int], None] | None = None) -> EnsembleResult:
     """Run (or resume) an ensemble of ``n`` members into ``out`` and write its bands."""
-    from ..models.corridor import build_simulation
+    from .. import packs
 
     if n < 1:
         raise UserInputError(f"-n {n}: an ensemble needs at least one member", expected="N >= 1")
-    build_simulation(scenario)                      # a bad scenario fails here, not in N workers
-    root = scenario.spec.seed if root_seed is None else int(root_seed)
+    packs.for_scenario(scenario).build(scenario)   # a bad scenario fails here, not in N workers
+    root = scenario.seed if root_seed is None else int(root_seed)
     out = Path(out)
     members_dir = out / "members"
     try:

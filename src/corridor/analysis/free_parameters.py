@@ -8,6 +8,10 @@ A scenario declares them under ``free_parameters`` (schema: :class:`FreeParamete
       departures_gtm: {parameter: departures_per_year, key: GTM, mode: scale,
                        low: 0.5, high: 2, prior: log-uniform}
 
+(a Flee scenario folder declares the same entries, without ``key``, in its
+``free_parameters.yml``: docs/flee.md). The scenario's model pack says which parameters
+exist, their dimensions and bounds, and the values in force (:class:`ParameterSpace`).
+
 ``key`` is a path into the parameter's value along its dimensions, dot-separated
 (``MEX.2010``) or as a list; no key means the whole parameter. ``mode: set`` puts the
 sampled number at that place; ``mode: scale`` multiplies every number under it (a
@@ -18,25 +22,21 @@ declared. A year key follows the year rule: it sets that year and the following 
 to the next year listed.
 
 :class:`FreeParameters` turns sampled numbers into a new :class:`Scenario` whose
-``parameters`` hold the complete resulting values, so the run itself needs nothing new.
+parameters hold the complete resulting values, so the run itself needs nothing new.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..errors import ScenarioError
-from ..network import load_network
+from ..errors import UserInputError
 from ..params import ParamSpec, Source
-from ..scenario.loader import Scenario
-from ..scenario.schema import ParamOverride
+from ..scenario.schema import FreeParameter
 
-__all__ = ["FreeParam", "FreeParameters"]
+__all__ = ["FreeParam", "FreeParameters", "ParameterSpace"]
 
 
 @dataclass(frozen=True)
@@ -116,78 +116,72 @@ def _scale(value: Any, factor: float) -> Any:
     return float(value) * factor
 
 
+@dataclass(frozen=True)
+class ParameterSpace:
+    """A scenario's parameters as its model pack shows them to the free-parameter machinery."""
+
+    scenario: Any
+    declared: Mapping[str, FreeParameter]     # the scenario's free-parameter entries, by name
+    specs: Mapping[str, ParamSpec]            # every parameter of the pack
+    axes: Mapping[str, Sequence[Any]]         # dimension -> the keys of this world
+    base: Callable[[str], Any]                # a parameter's value in force, as YAML would write it
+    fixed: Mapping[str, str]                  # parameters that cannot be free -> why
+    first_year: int                           # first simulated year (the year rule of year keys)
+    with_values: Callable[[Mapping[str, Any], Source | None], Any]   # the scenario with these complete values
+    fitted_file: Callable[[Any, str], tuple[str, str]]    # (file name, text) of a fitted scenario, given a note
+    error: Callable[..., UserInputError]      # error(message, at, expected=None): ``at`` below the entry's name
+
+
 class FreeParameters:
     """The free parameters a scenario declares, and scenarios with values put in."""
 
-    def __init__(self, scenario: Scenario) -> None:
-        # the model's own resolution helpers, so free values merge exactly as a run merges them
-        from ..models.corridor.model import (
-            _axes,
-            _prune_defaults,
-            builtin_network_paths,
-            default_parameters,
-        )
-        from ..models.corridor.parameters import LOCATION_VALUED, PARAM_SPECS
-        from ..params import merge_value as _merge_value
+    def __init__(self, scenario: Any) -> None:
+        from .. import packs
 
         self.scenario = scenario
-        spec = scenario.spec
-        if not spec.free_parameters:
-            raise scenario.error("the scenario declares no free parameters", "free_parameters",
-                                 "a free_parameters: mapping (see docs/ensembles.md)")
-        if spec.network is None:
-            nodes, routes = builtin_network_paths()
-        else:
-            nodes, routes = Path(spec.network.nodes), Path(spec.network.routes)
-        net = load_network(nodes, routes)
-        self._first_year = (spec.start - dt.timedelta(days=spec.spin_up_days)).year
-        axes = _axes(net, tuple(spec.nationalities), self._first_year, spec.end.year)
-        defaults = default_parameters()
+        self.pack = packs.for_scenario(scenario)
+        space: ParameterSpace = self.pack.parameter_space(scenario)
+        self.space = space
+        self._first_year = space.first_year
         self.specs: dict[str, ParamSpec] = {}
         self._base: dict[str, Any] = {}
         items = []
-        for name, fp in spec.free_parameters.items():
-            at = f"free_parameters.{name}"
+        for name, fp in space.declared.items():
             pname = fp.parameter or name
-            pspec = PARAM_SPECS.get(pname)
+            pspec = space.specs.get(pname)
             if pspec is None:
-                raise scenario.error(f"unknown parameter {pname!r}", at + (".parameter" if fp.parameter else ""),
-                                     "a parameter of the model (see parameters.yaml)")
-            if pname in LOCATION_VALUED:
-                raise scenario.error(f"{pname} holds places, not numbers, and cannot be free", at)
+                raise space.error(f"unknown parameter {pname!r}", name + (".parameter" if fp.parameter else ""),
+                                  "a parameter of the model (`corridor evidence` lists them)")
+            if pname in space.fixed:
+                raise space.error(f"{pname} cannot be free: {space.fixed[pname]}", name)
             raw = fp.key if isinstance(fp.key, list) else \
                 ([] if fp.key is None else str(fp.key).split(".") if isinstance(fp.key, str) else [fp.key])
             if len(raw) > len(pspec.dims):
-                raise scenario.error(f"key {fp.key!r} is deeper than {pname}'s dimensions "
-                                     f"({', '.join(pspec.dims) or 'none'})", f"{at}.key",
-                                     f"at most {len(pspec.dims)} keys")
+                raise space.error(f"key {fp.key!r} is deeper than {pname}'s dimensions "
+                                  f"({', '.join(pspec.dims) or 'none'})", f"{name}.key",
+                                  f"at most {len(pspec.dims)} keys")
             key: list[str | int] = []
             for k, dim in zip(raw, pspec.dims, strict=False):
                 if dim in ("year", "month"):
                     try:
                         key.append(int(k))
                     except (TypeError, ValueError):
-                        raise scenario.error(f"{k!r} is not a {dim}", f"{at}.key",
-                                             f"a {dim} number") from None
+                        raise space.error(f"{k!r} is not a {dim}", f"{name}.key", f"a {dim} number") from None
                     if dim == "month" and not 1 <= int(k) <= 12:
-                        raise scenario.error(f"{k!r} is not a month", f"{at}.key", "1 to 12")
-                elif str(k) == "*" or str(k) in {str(x) for x in axes[dim]}:
+                        raise space.error(f"{k!r} is not a month", f"{name}.key", "1 to 12")
+                elif str(k) == "*" or str(k) in {str(x) for x in space.axes[dim]}:
                     key.append(str(k))
                 else:
-                    known = ", ".join(map(str, list(axes[dim])[:12]))
-                    raise scenario.error(f"unknown {dim} {k!r}", f"{at}.key", f"one of {known}")
+                    known = ", ".join(map(str, list(space.axes[dim])[:12]))
+                    raise space.error(f"unknown {dim} {k!r}", f"{name}.key", f"one of {known}")
             if fp.mode == "set" and (fp.low < pspec.low or fp.high > pspec.high):
-                raise scenario.error(f"bounds [{fp.low:g}, {fp.high:g}] leave {pname}'s range "
-                                     f"[{pspec.low:g}, {pspec.high:g}]", at,
-                                     f"bounds within [{pspec.low:g}, {pspec.high:g}]")
+                raise space.error(f"bounds [{fp.low:g}, {fp.high:g}] leave {pname}'s range "
+                                  f"[{pspec.low:g}, {pspec.high:g}]", name,
+                                  f"bounds within [{pspec.low:g}, {pspec.high:g}]")
             if fp.mode == "scale" and fp.low < 0:
-                raise scenario.error("a scale factor cannot be negative", f"{at}.low", "low >= 0")
+                raise space.error("a scale factor cannot be negative", f"{name}.low", "low >= 0")
             if pname not in self._base:
-                value = _prune_defaults(defaults[pname].value, pspec.dims, axes, net, False)
-                over = spec.parameters.get(pname)
-                if over is not None:
-                    value = _merge_value(value, over.value)
-                self._base[pname] = value
+                self._base[pname] = space.base(pname)
                 self.specs[pname] = pspec
             items.append(FreeParam(name, pname, tuple(key), fp.mode, fp.low, fp.high, fp.prior))
         self.items: tuple[FreeParam, ...] = tuple(items)
@@ -214,16 +208,9 @@ class FreeParameters:
             out[p.parameter] = _put(cur, p.key, dims, new, self._first_year)
         return out
 
-    def scenario_with(self, values: Mapping[str, float] | Any, *, source: Source | None = None) -> Scenario:
+    def scenario_with(self, values: Mapping[str, float] | Any, *, source: Source | None = None) -> Any:
         """The scenario with the free parameters at ``values``."""
-        params = dict(self.scenario.spec.parameters)
-        for name, value in self.resolved(values).items():
-            old = params.get(name)
-            params[name] = ParamOverride(value=value, unit=old.unit if old else "",
-                                         source=source or (old.source if old else None))
-        spec = self.scenario.spec.model_copy(update={"parameters": params})
-        sc = self.scenario
-        return Scenario(spec, sc.path, sc.chain, sc.provenance)
+        return self.space.with_values(self.resolved(values), source)
 
     def current(self) -> dict[str, float | None]:
         """Each free parameter's value in the scenario as it stands (1 for a factor);
@@ -239,14 +226,12 @@ class FreeParameters:
     def check(self) -> None:
         """Build the scenario with each free parameter at its low and at its high bound (the
         others at their midpoints), so a bad bound fails before any run starts."""
-        from ..models.corridor import build_simulation
-
         mid = {p.name: p.unit_sample(0.5) for p in self.items}
         for p in self.items:
             for end, value in (("low", p.low), ("high", p.high)):
                 try:
-                    build_simulation(self.scenario_with({**mid, p.name: value}))
-                except ScenarioError as exc:
-                    raise self.scenario.error(f"at its {end} bound ({value:g}) the scenario is invalid: "
-                                              f"{exc.at + ': ' if exc.at else ''}{exc.message}",
-                                              f"free_parameters.{p.name}.{end}") from None
+                    self.pack.build(self.scenario_with({**mid, p.name: value}))
+                except UserInputError as exc:
+                    raise self.space.error(f"at its {end} bound ({value:g}) the scenario is invalid: "
+                                           f"{exc.at + ': ' if exc.at else ''}{exc.message}",
+                                           f"{p.name}.{end}") from None

@@ -33,28 +33,27 @@ import pyarrow.parquet as pq
 from .. import __version__
 from ..errors import UserInputError
 from ..results.atomic import staged_files
-from ..scenario.loader import Scenario
 from .backend import open_executor, run_tasks
 from .calibrate import run_quantities
 from .free_parameters import FreeParameters
 from .series import PeriodKind, Quantity
 from .targets_file import period_bounds
 
-__all__ = ["SensitivityResult", "sensitivity", "outputs_for", "DEFAULT_INDICATORS", "METHODS"]
+__all__ = ["SensitivityResult", "sensitivity", "outputs_for", "METHODS"]
 
-DEFAULT_INDICATORS = ("entries_mexico", "deportations_mexico", "victimizations", "deaths", "apprehensions_us")
 METHODS = ("morris", "sobol")
 
 
-def outputs_for(scenario: Scenario, indicators: Sequence[str] | None = None, period: str | None = None,
+def outputs_for(scenario: Any, indicators: Sequence[str] | None = None, period: str | None = None,
                 nationality: str | None = None) -> list[Quantity]:
-    """The quantities to analyse: each indicator over ``period`` ("2010", "FY2010", "2010-03";
-    default the whole reported period) for ``nationality`` (a code, codes joined by "+", or all)."""
-    from ..models.corridor.model import INDICATORS
+    """The quantities to analyse: each indicator (default: the pack's ``sensitivity_indicators``)
+    over ``period`` ("2010", "FY2010", "2010-03", "2010-03-15"; default the whole reported
+    period) for ``nationality`` (a breakdown key, keys joined by "+", or all)."""
+    from .. import packs
 
-    spec = scenario.spec
-    known = [i.name for i in INDICATORS]
-    chosen = list(indicators) if indicators else [i for i in DEFAULT_INDICATORS if i in known]
+    pack = packs.for_scenario(scenario)
+    known = [i.name for i in pack.indicators]
+    chosen = list(indicators) if indicators else [i for i in pack.sensitivity_indicators if i in known]
     for ind in chosen:
         if ind not in known:
             close = difflib.get_close_matches(ind, known, n=1)
@@ -64,22 +63,24 @@ def outputs_for(scenario: Scenario, indicators: Sequence[str] | None = None, per
     text = ""
     if period:
         text = period.strip()
-        kind = "fiscal_year" if text.upper().startswith("FY") else ("month" if "-" in text else "year")
+        kind = "fiscal_year" if text.upper().startswith("FY") else \
+            {0: "year", 1: "month", 2: "date"}.get(text.count("-"), "year")
         text = text[2:] if kind == "fiscal_year" else text
         bounds = period_bounds(kind, text)
         if bounds is None:
             raise UserInputError(f"{period!r} is not a period", at="--period",
-                                 expected="a year (2010), a US fiscal year (FY2010) or a month (2010-03)")
-        if bounds[0] < spec.start or bounds[1] > spec.end:
+                                 expected="a year (2010), a US fiscal year (FY2010), a month (2010-03) "
+                                          "or a day (2010-03-15)")
+        if bounds[0] < scenario.first_day or bounds[1] > scenario.last_day:
             raise UserInputError(f"{period} is not wholly inside the reported period", at="--period",
-                                 expected=f"a period between {spec.start} and {spec.end}")
+                                 expected=f"a period between {scenario.first_day} and {scenario.last_day}")
     nats: tuple[str, ...] = ()
     if nationality and nationality.upper() not in ("ALL", "TOTAL"):
         nats = tuple(n.strip() for n in nationality.split("+"))
         for n in nats:
-            if n not in spec.nationalities:
+            if n not in scenario.breakdown:
                 raise UserInputError(f"unknown nationality {n!r}", at="--nationality",
-                                     expected="one of " + ", ".join(spec.nationalities))
+                                     expected="one of " + ", ".join(scenario.breakdown))
     return [Quantity(ind, kind, text, nats) for ind in chosen]
 
 
@@ -100,7 +101,7 @@ class SensitivityResult:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def sensitivity(scenario: Scenario, outputs: Sequence[Quantity], *, method: str = "morris", n: int | None = None,
+def sensitivity(scenario: Any, outputs: Sequence[Quantity], *, method: str = "morris", n: int | None = None,
                 seed: int | None = None, workers: int | None = None, scheduler: str | None = None,
                 timeout: float = 10.0, progress: Callable[[int, int], None] | None = None) -> SensitivityResult:
     """Sample the free parameters, run every sample, and compute the sensitivity indices."""
@@ -118,7 +119,7 @@ def sensitivity(scenario: Scenario, outputs: Sequence[Quantity], *, method: str 
         raise UserInputError(f"-n {n}: Morris needs at least 2 trajectories", at="-n")
     free = FreeParameters(scenario)
     free.check()
-    root = scenario.spec.seed if seed is None else int(seed)
+    root = scenario.seed if seed is None else int(seed)
     problem = {"num_vars": len(free.items), "names": free.names,
                "bounds": [[p.low, p.high] for p in free.items],
                "dists": ["logunif" if p.prior == "log-uniform" else "unif" for p in free.items]}

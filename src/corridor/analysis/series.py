@@ -5,7 +5,7 @@ location]`` (tens of MB for the default scenario). Analyses of many runs only ne
 values summed over places, ``values[day, indicator, nationality]``, which is what
 :class:`Series` holds (full-scale persons; flows per day, stocks as the number of people
 that day). :class:`Quantity` names one number computed from a series: an indicator, over
-a calendar year, a US fiscal year, a month or the whole reported period, for one
+a calendar year, a US fiscal year, a month, a day or the whole reported period, for one
 nationality, a group of them, or all.
 """
 
@@ -22,8 +22,8 @@ from ..results.run import RunResult, fiscal_year
 
 __all__ = ["Series", "Quantity", "PeriodKind", "series_of", "evaluate"]
 
-#: How a quantity's period is given: a calendar year, a US fiscal year, a month, or the whole run.
-PeriodKind = Literal["year", "fiscal_year", "month", "all"]
+#: How a quantity's period is given: a calendar year, a US fiscal year, a month, a day, or the whole run.
+PeriodKind = Literal["year", "fiscal_year", "month", "date", "all"]
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,15 @@ class Series:
     values: np.ndarray                  # float64, full scale
 
     def period_days(self, kind: PeriodKind, period: str) -> np.ndarray:
-        """Day indices of ``period`` ("2010", "2010-03"; ignored for ``all``)."""
+        """Day indices of ``period`` ("2010", "2010-03", "2010-03-15"; ignored for ``all``)."""
         if kind == "all":
             return np.arange(len(self.dates))
         if kind == "year":
             keys = [str(d.year) for d in self.dates]
         elif kind == "fiscal_year":
             keys = [str(fiscal_year(d)) for d in self.dates]
+        elif kind == "date":
+            keys = [d.isoformat() for d in self.dates]
         else:
             keys = [f"{d.year:04d}-{d.month:02d}" for d in self.dates]
         return np.flatnonzero(np.array(keys) == period)
@@ -79,7 +81,7 @@ class Quantity:
 
     def label(self) -> str:
         when = {"all": "", "year": f" {self.period}", "fiscal_year": f" FY{self.period}",
-                "month": f" {self.period}"}[self.kind]
+                "month": f" {self.period}", "date": f" {self.period}"}[self.kind]
         who = "+".join(self.nationalities) if self.nationalities else "all"
         return f"{self.indicator}{when} {who}"
 

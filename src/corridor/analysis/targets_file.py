@@ -5,13 +5,14 @@ for reports but not interpreted):
 
 ``indicator``
     an indicator of the model (``corridor run`` lists them in its outputs).
-``year`` | ``fiscal_year`` | ``month``
+``year`` | ``fiscal_year`` | ``month`` | ``date``
     the period: a calendar year (``2010``), a US fiscal year (``2010`` = Oct 2009 to Sep
-    2010) or a month (``2010-03``). A file may have several of these columns; each row
-    fills exactly one. The period must lie wholly inside the scenario's reported days.
+    2010), a month (``2010-03``) or a day (``2010-03-15``: a stock on that day, or the
+    day's flow). A file may have several of these columns; each row fills exactly one.
+    The period must lie wholly inside the scenario's reported days.
 ``nationality``
-    an ISO alpha-3 code of the scenario, several joined by ``+`` (``GTM+HND+SLV``), or
-    ``ALL`` for all nationalities of the scenario.
+    an ISO alpha-3 code of the scenario (a breakdown key of its model), several joined by
+    ``+`` (``GTM+HND+SLV``), or ``ALL`` for all nationalities of the scenario.
 ``value``
     the observed figure: for flows the total over the period, for stocks the mean number
     of people per day.
@@ -39,7 +40,7 @@ from .series import PeriodKind, Quantity
 __all__ = ["Target", "read_targets", "period_bounds", "DEFAULT_RELATIVE_SD", "PERIOD_COLUMNS"]
 
 DEFAULT_RELATIVE_SD = 0.10
-PERIOD_COLUMNS: tuple[PeriodKind, ...] = ("year", "fiscal_year", "month")
+PERIOD_COLUMNS: tuple[PeriodKind, ...] = ("year", "fiscal_year", "month", "date")
 _REQUIRED = ("indicator", "nationality", "value")
 
 
@@ -69,6 +70,12 @@ def _number(text: str, path: Path, row: int, col: str) -> float:
 
 
 def period_bounds(kind: PeriodKind, text: str) -> tuple[dt.date, dt.date] | None:
+    if kind == "date":
+        try:
+            day = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        except ValueError:
+            return None
+        return None if day is None else (day, day)
     if kind == "month":
         m = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
         if not m or not 1 <= int(m.group(2)) <= 12:
@@ -102,7 +109,8 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise DataError("empty file", where=path,
-                        expected="a header row: indicator, year or fiscal_year or month, nationality, value[, sd]")
+                        expected="a header row: indicator, year or fiscal_year or month or date, nationality, "
+                                 "value[, sd]")
     cols = [h.strip().lower() for h in header]
     dup = sorted({c for c in cols if cols.count(c) > 1 and c})
     if dup:
@@ -110,9 +118,9 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
     missing = [c for c in _REQUIRED if c not in cols]
     periods = [c for c in PERIOD_COLUMNS if c in cols]
     if missing or not periods:
-        what = missing + ([] if periods else ["year (or fiscal_year or month)"])
+        what = missing + ([] if periods else ["year (or fiscal_year or month or date)"])
         raise DataError(f"missing column{'s' if len(what) > 1 else ''} {', '.join(what)}", where=path,
-                        at="row 1", expected="columns indicator, year or fiscal_year or month, "
+                        at="row 1", expected="columns indicator, year or fiscal_year or month or date, "
                                              "nationality, value[, sd]")
     known_ind = list(indicators)
     known_nat = list(nationalities)
@@ -144,7 +152,7 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
         if bounds is None:
             raise DataError(f"{ptext!r} is not a {kind.replace('_', ' ')}", where=path,
                             at=f"row {row_no}, column {kind}",
-                            expected="YYYY-MM" if kind == "month" else "a year such as 2010")
+                            expected={"month": "YYYY-MM", "date": "YYYY-MM-DD"}.get(kind, "a year such as 2010"))
         if bounds[0] < first_day or bounds[1] > last_day:
             raise DataError(f"{kind.replace('_', ' ')} {ptext} ({bounds[0]} to {bounds[1]}) is not wholly "
                             f"inside the reported period", where=path, at=f"row {row_no}, column {kind}",

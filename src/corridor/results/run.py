@@ -12,9 +12,9 @@ import numpy as np
 
 from .. import __version__
 from ..indicators import Indicator
-from ..scenario.loader import Scenario
+from ..packs import FinishedRun
 
-__all__ = ["RunResult", "run_scenario", "fiscal_year"]
+__all__ = ["RunResult", "run_scenario", "run_to_end", "fiscal_year"]
 
 
 def fiscal_year(d: dt.date) -> int:
@@ -91,36 +91,44 @@ class RunResult:
         }
 
 
-def run_scenario(scenario: Scenario, *, seed: int | None = None,
+def run_scenario(scenario: Any, *, seed: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> RunResult:
-    """Build and run ``scenario`` (with ``seed`` overriding the scenario's own)."""
-    from ..models.corridor import build_simulation
+    """Build and run ``scenario`` of any model pack (with ``seed`` overriding the scenario's own)."""
+    return run_to_end(scenario, seed=seed, progress=progress).result
 
+
+def run_to_end(scenario: Any, *, seed: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> FinishedRun:
+    """Run ``scenario`` with its pack; keep the finished simulation beside the results (the
+    pack's own outputs may need its world)."""
+    from .. import packs
+
+    pack = packs.for_scenario(scenario)
     if seed is not None:
         scenario = scenario.with_seed(seed)
     t0 = time.perf_counter()
-    sim = build_simulation(scenario)
+    sim = pack.build(scenario)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     sim.run(progress)
     t_run = time.perf_counter() - t0
-    spec = scenario.spec
-    scale = 1.0 / spec.population_scale
+    scale = 1.0 / scenario.population_scale
     rec = sim.recorder
-    first = spec.start
-    dates = [first + dt.timedelta(days=i) for i in range(rec.data.shape[0])]
+    dates = [scenario.first_day + dt.timedelta(days=i) for i in range(rec.data.shape[0])]
     net = sim.network
-    return RunResult(
-        scenario=spec.name, scenario_hash=scenario.hash(), seed=spec.seed, version=__version__,
+    flows = rec.route_flows if rec.route_flows.size else np.zeros(net.n_routes)   # a pack may not track routes
+    result = RunResult(
+        scenario=scenario.name, scenario_hash=scenario.hash(), seed=scenario.seed, version=__version__,
         dates=dates, indicators=rec.indicators, nationalities=sim.nationalities,
         locations=net.ids, data=rec.data.astype(np.float64) * scale,
-        route_flows=rec.route_flows.astype(np.float64) * scale,
+        route_flows=flows.astype(np.float64) * scale,
         routes=[(net.ids[s], net.ids[d]) for s, d in zip(net.src, net.dst, strict=True)],
-        meta={"build_seconds": round(t_build, 3), "run_seconds": round(t_run, 3),
+        meta={"model": scenario.model, "build_seconds": round(t_build, 3), "run_seconds": round(t_run, 3),
               "days_simulated": sim.n_ticks, "agents_created": int(sim.agents.n),
               "bytes_per_agent": sim.agents.nbytes_per_agent(),
-              "population_scale": spec.population_scale, "agent_days": sim.agent_days,
+              "population_scale": scenario.population_scale, "agent_days": sim.agent_days,
               "phase_seconds": {k: round(v, 3) for k, v in sim.timings.items()},
               "lat": net.lat.tolist(), "lon": net.lon.tolist(),
               "kinds": [net.kinds[k] for k in net.kind]},
     )
+    return FinishedRun(scenario, sim, result)

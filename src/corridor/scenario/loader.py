@@ -8,6 +8,7 @@ error names the file, the key path and what was expected (see
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -50,6 +51,35 @@ class Scenario:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    # what every pack's scenario offers the commands (corridor.packs.PackScenario)
+    @property
+    def model(self) -> str:
+        return self.spec.model
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.spec.start
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.spec.end
+
+    @property
+    def spin_up_days(self) -> int:
+        return self.spec.spin_up_days
+
+    @property
+    def breakdown(self) -> tuple[str, ...]:
+        return tuple(self.spec.nationalities)
+
+    @property
+    def population_scale(self) -> float:
+        return self.spec.population_scale
 
     @property
     def base_dir(self) -> Path:

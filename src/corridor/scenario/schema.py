@@ -125,7 +125,8 @@ class ScenarioFile(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1)
     description: str = ""
-    model: Literal["corridor"] = "corridor"
+    model: str = Field(default="corridor", description="the model pack that runs the scenario "
+                                                       "(a name registered in corridor.packs)")
     start: Date = Field(description="first reported day")
     end: Date = Field(description="last reported day (inclusive)")
     spin_up_days: int = Field(default=0, ge=0, le=3650,
@@ -160,6 +161,15 @@ class ScenarioFile(BaseModel):
         if isinstance(v, dict):
             return {k: (p if isinstance(p, dict) and "value" in p else {"value": p})
                     for k, p in v.items()}
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        from .. import packs
+
+        if v not in packs.names():
+            raise ValueError(f"unknown model {v!r} (expected one of {', '.join(packs.names())})")
         return v
 
     @field_validator("nationalities")

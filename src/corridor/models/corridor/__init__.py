@@ -2,9 +2,18 @@
 docs/architecture.md). One module per mechanism under ``mechanisms/``; the tables are derived
 in ``world.py``; the compiled day is ``day.py``."""
 
-from .model import INDICATORS, PHASES, build_simulation, builtin_network_paths, default_parameters
+from .model import (
+    INDICATORS,
+    PHASES,
+    build_simulation,
+    builtin_network_paths,
+    default_parameters,
+    parameter_axes,
+    prune_defaults,
+    warm_up,
+)
 from .states import Status
 from .world import LOCATION_VALUED, PARAM_SPECS
 
 __all__ = ["INDICATORS", "LOCATION_VALUED", "PARAM_SPECS", "PHASES", "Status", "build_simulation",
-           "builtin_network_paths", "default_parameters"]
+           "builtin_network_paths", "default_parameters", "parameter_axes", "prune_defaults", "warm_up"]

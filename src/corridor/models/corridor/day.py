@@ -25,6 +25,7 @@ from .mechanisms import MECHANISMS, asylum, border, departures, enforcement, mov
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE, Day
 from .states import Status
+from .world import World
 
 N_SUB = movement.MAX_LEGS_PER_DAY            # sub-draws per stream and day (legs of a day's travel)
 #: The per-person rules in pass order, each with its bit in a pass's ``phases`` mask.
@@ -60,10 +61,13 @@ def person(s, i, phases, w, d):
 
 
 # no allocation in the pass: without reference counting, reading a world's arrays costs nothing
+# (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple)
 @njit(cache=True, _nrt=False, error_model="numpy")
-def pass_chunk(lo, hi, slots, phases, w, keys, counts, flows, flags, rec, new_from):
+def pass_chunk(lo, hi, slots, phases, agents, params, places, streams, indicators, keys, counts, flows, flags, rec,
+               new_from):
     """The pass for ``slots[lo:hi]``; people in slots from ``new_from`` on left home today and
     get their departure draws first."""
+    w = World(agents, params, places, streams, indicators)
     d = Day(keys, counts, flows, flags, rec)
     for i in range(lo, hi):
         s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
@@ -73,14 +77,15 @@ def pass_chunk(lo, hi, slots, phases, w, keys, counts, flows, flags, rec, new_fr
 
 
 @njit(cache=True, parallel=True)
-def day_pass(slots, chunk, phases, w, keys, counts, flows, flags, rec, new_from):
+def day_pass(slots, chunk, phases, agents, params, places, streams, indicators, keys, counts, flows, flags, rec,
+             new_from):
     """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
     n_chunks = (slots.size + chunk - 1) // chunk
     for c in prange(n_chunks):
         t = get_thread_id()
         lo = c * chunk
-        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, w, keys, counts[t], flows[t], flags, rec,
-                   new_from)
+        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, agents, params, places, streams, indicators,
+                   keys, counts[t], flows[t], flags, rec, new_from)
 
 
 @njit(cache=True)
@@ -209,9 +214,11 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
 
         flags = np.zeros(live.size, dtype=np.uint8)
         if parallel and live.size > parallel_min:
-            day_pass(live, chunk, ALL_PHASES, w, keys, counts, flows, flags, rec, new_from)
+            day_pass(live, chunk, ALL_PHASES, w.agents, w.params, w.places, w.streams, w.indicators, keys, counts,
+                     flows, flags, rec, new_from)
         else:
-            pass_chunk(0, live.size, live, ALL_PHASES, w, keys, counts[0], flows[0], flags, rec, new_from)
+            pass_chunk(0, live.size, live, ALL_PHASES, w.agents, w.params, w.places, w.streams, w.indicators, keys,
+                       counts[0], flows[0], flags, rec, new_from)
 
         d = Day(keys, counts[0], flows[0], flags, rec)
         cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue

@@ -64,6 +64,7 @@ class Mechanism:
     derived: tuple[str, ...] = ()
     derive: Callable[[Any, Any], Mapping[str, Any]] | None = None
     rule: Any = None                                # per-person rule, compiled
+    entry: Any = None                               # per-person draws of people who left home today
     coupled: Any = None                             # the coupled step, when there is one
-    reads: tuple[str, ...] = field(default=())      # agent columns the rule reads
-    writes: tuple[str, ...] = field(default=())     # agent columns the rule writes
+    reads: tuple[str, ...] = field(default=())      # agent columns the rule and entry read
+    writes: tuple[str, ...] = field(default=())     # agent columns the rule and entry write

@@ -35,7 +35,7 @@ from .states import DOCUMENTS, GROUPS, OUTCOMES
 from .world import AGENT_COLUMNS, INDICATORS, LOCATION_VALUED, PARAM_SPECS, CorridorWorld, places_of
 
 __all__ = ["INDICATORS", "PHASES", "ParamRecord", "build_simulation", "default_parameters",
-           "builtin_network_paths"]
+           "builtin_network_paths", "parameter_axes", "prune_defaults", "warm_up"]
 
 _HERE = Path(str(resources.files("corridor") / "models" / "corridor"))
 _DATA = Path(str(resources.files("corridor") / "data" / "corridor"))
@@ -85,7 +85,7 @@ def default_parameters() -> dict[str, ParamRecord]:
     return out
 
 
-def _axes(net: Network, nationalities: tuple[str, ...], first_year: int, last_year: int) -> dict:
+def parameter_axes(net: Network, nationalities: tuple[str, ...], first_year: int, last_year: int) -> dict:
     origins = [net.ids[i] for i in np.flatnonzero(net.mask("kind", ["origin"]))]
     return {
         "nationality": nationalities, "region": net.regions, "zone": net.zones, "mode": MODES,
@@ -105,7 +105,7 @@ def _locations_to_index(value: Any, net: Network, path: str) -> Any:
     return value
 
 
-def _prune_defaults(value: Any, dims: tuple[str, ...], axes: Mapping[str, Any], net: Network,
+def prune_defaults(value: Any, dims: tuple[str, ...], axes: Mapping[str, Any], net: Network,
                     location_valued: bool) -> Any:
     """Keep the keys of a default value that exist in this world.
 
@@ -122,7 +122,7 @@ def _prune_defaults(value: Any, dims: tuple[str, ...], axes: Mapping[str, Any], 
     out = {}
     for k, v in value.items():
         if k == "*" or str(k) in known or dim == "year":
-            pruned = _prune_defaults(v, rest, axes, net, location_valued)
+            pruned = prune_defaults(v, rest, axes, net, location_valued)
             if pruned is not None:
                 out[k] = pruned
     return out
@@ -149,14 +149,14 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     nats = tuple(spec.nationalities)
     day0 = spec.start - dt.timedelta(days=spec.spin_up_days)
     n_ticks = (spec.end - day0).days + 1
-    axes = _axes(net, nats, day0.year, spec.end.year)
+    axes = parameter_axes(net, nats, day0.year, spec.end.year)
 
     # parameters: defaults, then the scenario's overrides
     defaults = default_parameters()
     base: dict[str, np.ndarray] = {}
     for name, pspec in PARAM_SPECS.items():
         rec = defaults[name]
-        value = _prune_defaults(rec.value, pspec.dims, axes, net, name in LOCATION_VALUED)
+        value = prune_defaults(rec.value, pspec.dims, axes, net, name in LOCATION_VALUED)
         origin_file = rec.file
         over = spec.parameters.get(name)
         if over is not None:
@@ -226,3 +226,19 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     sim.runner = CompiledDay(sim)
     return sim
 
+
+def warm_up() -> None:
+    """Load the kernels from Numba's cache, or compile them the first time after installing
+    (a few minutes): a three-day run of the default scenario at a thousandth of its size."""
+    from ...scenario.loader import load_scenario, scenario_from_dict
+    from . import day
+
+    data = load_scenario().canonical()
+    data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
+    sim = build_simulation(scenario_from_dict(data))
+    sim.run()
+    # the parallel pass is called from Python only on sampled days with many people, which this
+    # small world never has: load (or compile) it too, on an empty list
+    runner = sim.runner
+    runner._pass(True, np.zeros(0, dtype=np.int64), day.PHASE_BIT["record"], runner.world(sim),
+                 day.day_keys(runner.base_keys, 0), np.zeros(0, dtype=np.uint8), False)

@@ -1,14 +1,13 @@
 """The corridor model as a pack (:class:`corridor.packs.ModelPack`): what the commands see of it.
 
 Its scenarios are Corridor scenario files (YAML, or a built-in name). Everything here goes
-through the package's public names (``corridor.models.corridor``), looked up when called, so
-that the model's modules can be reorganised behind them.
+through the package's public names (``corridor.models.corridor``), so that the model's modules
+can be reorganised behind them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,21 +24,6 @@ from ...scenario.schema import ParamOverride
 from .. import corridor as model
 
 __all__ = ["CorridorPack", "PACK"]
-
-#: Until the package exports these, where they live now (module relative to this package).
-_NOT_YET_EXPORTED = {"LOCATION_VALUED": ".parameters", "builtin_network_paths": ".model",
-                     "warm_up": ".kernels.runner", "parameter_axes": ".model", "prune_defaults": ".model"}
-_PRIVATE_NAMES = {"parameter_axes": "_axes", "prune_defaults": "_prune_defaults"}
-
-
-def _public(name: str) -> Any:
-    """``name`` from the package; a name it does not export yet from the module it lives in now."""
-    value = getattr(model, name, None)
-    if value is None:
-        module = importlib.import_module(_NOT_YET_EXPORTED[name], __package__)
-        value = getattr(module, _PRIVATE_NAMES.get(name, name))
-    return value
-
 
 class CorridorPack:
     """Central America - Mexico - United States (docs/model.md)."""
@@ -77,10 +61,7 @@ class CorridorPack:
         return model.build_simulation(scenario, seed=seed)
 
     def warm_up(self) -> None:
-        from ...engine import resolve_backend
-
-        if resolve_backend() == "numba":
-            _public("warm_up")()
+        model.warm_up()
 
     def write_run(self, run: packs.FinishedRun, out: Path, *, plots: bool) -> dict[str, Path]:
         from ...results.store import write_run
@@ -122,13 +103,13 @@ class CorridorPack:
         if not spec.free_parameters:
             raise scenario.error("the scenario declares no free parameters", "free_parameters",
                                  "a free_parameters: mapping (see docs/ensembles.md)")
-        nodes, routes = (_public("builtin_network_paths")() if spec.network is None
+        nodes, routes = (model.builtin_network_paths() if spec.network is None
                          else (Path(spec.network.nodes), Path(spec.network.routes)))
         net = load_network(nodes, routes)
         first_year = (spec.start - dt.timedelta(days=spec.spin_up_days)).year
-        axes = _public("parameter_axes")(net, tuple(spec.nationalities), first_year, spec.end.year)
+        axes = model.parameter_axes(net, tuple(spec.nationalities), first_year, spec.end.year)
         defaults = model.default_parameters()
-        prune = _public("prune_defaults")
+        prune = model.prune_defaults
 
         def base(name: str) -> Any:
             # the value a run starts from: the defaults this world has, with the scenario's keys merged in
@@ -150,7 +131,7 @@ class CorridorPack:
 
         return ParameterSpace(
             scenario=scenario, declared=spec.free_parameters, specs=model.PARAM_SPECS, axes=axes, base=base,
-            fixed={n: "it holds places, not numbers" for n in _public("LOCATION_VALUED")},
+            fixed={n: "it holds places, not numbers" for n in model.LOCATION_VALUED},
             first_year=first_year, with_values=with_values, fitted_file=_fitted_yaml, error=error)
 
 

@@ -27,7 +27,7 @@ from .person import FLAG_ADMITTED, FLAG_CANDIDATE
 from .states import Status
 from .world import INDICATORS, STREAMS, IndicatorIds, Params, StreamIds, World, agents_of, ids, pack_params
 
-__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY", "warm_up"]
+__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY"]
 
 CHUNK = 2048                 # people per parallel work item
 PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
@@ -219,28 +219,11 @@ class CompiledDay:
 
     def _pass(self, parallel, live, phases, w, keys, flags, recording) -> None:
         if parallel:
-            day.day_pass(live, CHUNK, phases, w, keys, self.counts, self.flows, flags, recording, day.NOBODY_NEW)
+            day.day_pass(live, CHUNK, phases, *w, keys, self.counts, self.flows, flags, recording, day.NOBODY_NEW)
         else:
-            day.pass_chunk(0, live.size, live, phases, w, keys, self.counts[0], self.flows[0], flags, recording,
+            day.pass_chunk(0, live.size, live, phases, *w, keys, self.counts[0], self.flows[0], flags, recording,
                            day.NOBODY_NEW)
 
 
 def _add(timings: dict[str, float], name: str, dt: float) -> None:
     timings[name] = timings.get(name, 0.0) + dt
-
-
-def warm_up() -> None:
-    """Load the kernels from Numba's cache, or compile them the first time after installing
-    (a few minutes): a three-day run of the default scenario at a thousandth of its size."""
-    from ...scenario.loader import load_scenario, scenario_from_dict
-    from .model import build_simulation
-
-    data = load_scenario().canonical()
-    data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
-    sim = build_simulation(scenario_from_dict(data))
-    sim.run()
-    # the parallel pass is called from Python only on sampled days with many people, which this
-    # small world never has: load (or compile) it too, on an empty list
-    runner = sim.runner
-    runner._pass(True, np.zeros(0, dtype=np.int64), day.PHASE_BIT["record"], runner.world(sim),
-                 day.day_keys(runner.base_keys, 0), np.zeros(0, dtype=np.uint8), False)

@@ -24,9 +24,9 @@ from ...policies import Levers
 from .mechanisms import MECHANISMS
 from .states import PERSON_COLUMNS
 
-__all__ = ["PARAM_SPECS", "LOCATION_VALUED", "AGENT_COLUMNS", "INDICATORS", "STREAMS", "Agents", "Params",
-           "Places", "StreamIds", "IndicatorIds", "World", "CorridorWorld", "places_of", "pack_params",
-           "agents_of", "ids"]
+__all__ = ["Tables", "tables", "TABLES", "PARAM_SPECS", "LOCATION_VALUED", "AGENT_COLUMNS", "INDICATORS",
+           "STREAMS", "Agents", "Params", "Places", "StreamIds", "IndicatorIds", "World", "CorridorWorld",
+           "places_of", "pack_params", "agents_of", "ids"]
 
 
 def _unique(pairs, what: str) -> dict:
@@ -38,24 +38,40 @@ def _unique(pairs, what: str) -> dict:
     return {k: v for k, (v, _) in out.items()}
 
 
-#: Every parameter, declared once by the mechanism that uses it.
-PARAM_SPECS: dict[str, ParamSpec] = _unique(((p.name, p, m.name) for m in MECHANISMS for p in m.parameters),
-                                            "parameter")
+@dataclass(frozen=True)
+class Tables:
+    """The model's tables, derived from a list of mechanisms (each name declared once)."""
+
+    param_specs: dict[str, ParamSpec]          # every parameter, by the mechanism that uses it
+    agent_columns: dict[str, tuple[str, int | float]]   # identity and shared state, then each mechanism's
+    indicators: tuple[Indicator, ...]
+    streams: tuple[str, ...]
+    derived: tuple[str, ...]                   # arrays the mechanisms derive from the levers
+
+
+def tables(mechanisms) -> Tables:
+    """Derive the tables; a name declared twice, or an engine column redeclared, is an error."""
+    out = Tables(
+        _unique(((p.name, p, m.name) for m in mechanisms for p in m.parameters), "parameter"),
+        {**PERSON_COLUMNS,
+         **_unique(((c.name, (c.dtype, c.default), m.name) for m in mechanisms for c in m.columns), "column")},
+        tuple(_unique(((i.name, i, m.name) for m in mechanisms for i in m.indicators), "indicator").values()),
+        tuple(_unique(((s.name, s, m.name) for m in mechanisms for s in m.streams), "stream")),
+        tuple(_unique(((n, None, m.name) for m in mechanisms for n in m.derived), "derived array")))
+    clash = (set(out.agent_columns) & set(BASE_COLUMNS)) | (set(out.derived) & set(out.param_specs))
+    if clash:
+        raise RuntimeError(f"{', '.join(sorted(clash))}: declared by a mechanism and by the engine or a parameter")
+    return out
+
+
+TABLES = tables(MECHANISMS)
+PARAM_SPECS = TABLES.param_specs
 #: Parameters whose values are location ids (resolved to location indices).
 LOCATION_VALUED = frozenset(name for name, spec in PARAM_SPECS.items() if spec.unit == "location")
-#: Agent columns beside the engine's base columns: identity and shared state, then each mechanism's.
-AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
-    **PERSON_COLUMNS,
-    **_unique(((c.name, (c.dtype, c.default), m.name) for m in MECHANISMS for c in m.columns), "column"),
-}
-INDICATORS: tuple[Indicator, ...] = tuple(
-    _unique(((i.name, i, m.name) for m in MECHANISMS for i in m.indicators), "indicator").values())
-STREAMS: tuple[str, ...] = tuple(_unique(((s.name, s, m.name) for m in MECHANISMS for s in m.streams),
-                                         "stream"))
-DERIVED: tuple[str, ...] = tuple(_unique(((n, None, m.name) for m in MECHANISMS for n in m.derived), "array"))
-
-assert not set(AGENT_COLUMNS) & set(BASE_COLUMNS), "a mechanism redeclares an engine column"
-assert not set(DERIVED) & set(PARAM_SPECS), "a derived array is named like a parameter"
+AGENT_COLUMNS = TABLES.agent_columns
+INDICATORS = TABLES.indicators
+STREAMS = TABLES.streams
+DERIVED = TABLES.derived
 
 # the compiled world: named tuples (module-level classes, so Numba can cache what uses them)
 Agents = namedtuple("Agents", [*BASE_COLUMNS, *AGENT_COLUMNS])

@@ -10,7 +10,7 @@ Modules: ``layout`` (where the files are), ``inputs`` (reading and checking the 
 ``observed`` (observed series), ``settings`` (simsetting.yml), ``closures``, ``spawning``
 (conflict zones and new agents), ``routes`` (route choice), ``kernels`` (compiled moves),
 ``movement`` (daily processes), ``model`` (assembly), ``output`` (running, out.csv),
-``metric`` (the validation metric).
+``metric`` (the validation metric), ``pack`` (what the commands see: corridor.packs).
 """
 
 from .layout import FleeLayout, find_layout, is_flee_folder

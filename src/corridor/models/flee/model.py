@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +96,48 @@ class FleeScenario:
     def index(self) -> dict[str, int]:
         return {loc.name: i for i, loc in enumerate(self.locations)}
 
+    # what every pack's scenario offers the commands (corridor.packs.PackScenario)
+    model = "flee"
+    spin_up_days = 0
+    breakdown = ("all",)
+
+    @property
+    def path(self) -> Path:
+        return self.layout.root
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.period.start
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.period.start + dt.timedelta(days=self.n_days - 1)
+
+    @property
+    def population_scale(self) -> float:
+        return 1.0 / self.settings.hasten
+
+    def with_seed(self, seed: int) -> FleeScenario:
+        return replace(self, seed=int(seed))
+
+    def with_settings(self, **values: float) -> FleeScenario:
+        """The scenario with some rule settings changed (free parameters)."""
+        return replace(self, settings=replace(self.settings, **values))
+
+    def with_scale(self, scale: float | None, *, at: str = "--scale") -> FleeScenario:
+        """The scenario at population scale ``1 / hasten`` (the observed series are re-read at
+        the new hasten: Flee keeps them at the simulation's scale)."""
+        if scale is None:
+            return self
+        if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
+            raise DataError(f"{scale!r} is not a population scale for Flee", at=at,
+                            expected="a number in (0, 1]: 1 / hasten, Flee simulates at most one agent a person")
+        hasten = max(1, round(1.0 / scale))
+        lay = self.layout
+        again = load_flee_scenario(lay.root, settings=lay.settings, hasten=hasten, days=self.n_days, seed=self.seed,
+                                   data_dir=lay.data_dir)
+        return replace(again, settings=replace(self.settings, hasten=hasten))
+
     def hash(self) -> str:
         """SHA-256 (16 hex) of the input files, settings, days and seed."""
         h = hashlib.sha256()
@@ -106,7 +148,7 @@ class FleeScenario:
                 h.update(p.read_bytes())
         for s in self.observed.series.values():
             h.update(s.days.tobytes() + s.values.tobytes())
-        h.update(repr((self.settings.hasten, self.n_days, self.seed)).encode())
+        h.update(repr((self.settings.in_force(), self.n_days, self.seed)).encode())
         return h.hexdigest()[:16]
 
 
@@ -225,7 +267,7 @@ class FleeSimulation(Simulation):
     """
 
     def end_of_day(self) -> None:
-        self.agent_days += int(self.agents.n) - self.context["world"].settled
+        self.agent_days += int(self.agents.n) - self.world.settled
 
 
 def _initial_types(sc: FleeScenario) -> dict[str, np.ndarray]:
@@ -404,4 +446,4 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
     return FleeSimulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
                       processes=[Conflicts(), Spawning(), Closures(), Movement(), Record()],
                       day0=sc.period.start, n_ticks=sc.n_days, nationalities=("all",),
-                      context={"world": world})
+                      world=world)

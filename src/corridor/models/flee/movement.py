@@ -34,7 +34,7 @@ class Closures:
     writes = ("bounced",)
 
     def step(self, sim: Simulation, tick: int) -> None:
-        w: FleeWorld = sim.context["world"]
+        w: FleeWorld = sim.world
         assert sim.levers is not None
         s = w.settings
         for tg in w.camp_toggles.get(tick, ()):
@@ -66,7 +66,7 @@ class Movement:
     writes = ("status", "loc", "route", "progress", "path", "hop", "places", "recent", "bounced", "wake", "live")
 
     def step(self, sim: Simulation, tick: int) -> None:
-        w: FleeWorld = sim.context["world"]
+        w: FleeWorld = sim.world
         s = w.settings
         a = sim.agents
         score = np.ones(w.n_locations)
@@ -122,7 +122,7 @@ class Record:
     writes: tuple[str, ...] = ()
 
     def step(self, sim: Simulation, tick: int) -> None:
-        w: FleeWorld = sim.context["world"]
+        w: FleeWorld = sim.world
         rec = sim.recorder
         day = tick - rec.first_tick
         if day >= 0:   # a stock known as one array: written directly, not counted per agent

@@ -16,20 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ... import __version__
 from ...errors import UserInputError
-from ...results.run import RunResult
+from ...packs import FinishedRun
+from ...results.run import RunResult, run_to_end
 from .metric import ARD, averaged_relative_difference
-from .model import FleeScenario, FleeWorld, build_flee_simulation
+from .model import FleeScenario, FleeWorld
 
-__all__ = ["FleeRun", "run_flee", "write_flee_run", "out_csv_text"]
+__all__ = ["FleeRun", "flee_run", "run_flee", "write_flee_run", "out_csv_text"]
 
 
 @dataclass
@@ -78,31 +77,20 @@ def out_csv_text(run: FleeRun) -> str:
 
 def run_flee(sc: FleeScenario, *, progress: Callable[[int, int], None] | None = None) -> FleeRun:
     """Build and run a checked Flee scenario."""
-    t0 = time.perf_counter()
-    sim = build_flee_simulation(sc)
-    t_build = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    sim.run(progress)
-    t_run = time.perf_counter() - t0
-    w: FleeWorld = sim.context["world"]
+    return flee_run(run_to_end(sc, progress=progress))
+
+
+def flee_run(finished: FinishedRun) -> FleeRun:
+    """Flee's view of a finished run: camp counts against the observed series, and the ARD."""
+    sc: FleeScenario = finished.scenario
+    w: FleeWorld = finished.simulation.world
+    result = finished.result
+    result.meta.update(settings=str(sc.layout.settings or "Flee defaults"), hasten=sc.settings.hasten)
     camps = tuple(w.names[i] for i in w.camp_columns)
-    scale = float(sc.settings.hasten)
-    rec = sim.recorder
-    net = sim.network
-    result = RunResult(
-        scenario=sc.name, scenario_hash=sc.hash(), seed=sc.seed, version=__version__,
-        dates=[sc.period.start + dt.timedelta(days=i) for i in range(sc.n_days)], indicators=rec.indicators,
-        nationalities=sim.nationalities, locations=net.ids, data=rec.data.astype(np.float64) * scale,
-        route_flows=np.zeros(net.n_routes), routes=[(net.ids[s], net.ids[d]) for s, d in zip(net.src, net.dst,
-                                                                                            strict=True)],
-        meta={"model": "flee", "build_seconds": round(t_build, 3), "run_seconds": round(t_run, 3),
-              "days_simulated": sim.n_ticks, "agents_created": int(sim.agents.n),
-              "bytes_per_agent": sim.agents.nbytes_per_agent(), "population_scale": 1.0 / scale,
-              "agent_days": sim.agent_days, "phase_seconds": {k: round(v, 3) for k, v in sim.timings.items()},
-              "settings": str(sc.layout.settings or "Flee defaults"), "hasten": sc.settings.hasten})
     ard = averaged_relative_difference(w.camp_counts, w.observed_camps, camps)
     return FleeRun(sc, result, camps, w.camp_counts.copy(), w.observed_camps.copy(), w.total_agents.copy(),
-                   w.observed_total.copy(), w.debts.copy(), ard, t_build + t_run)
+                   w.observed_total.copy(), w.debts.copy(), ard,
+                   result.meta["build_seconds"] + result.meta["run_seconds"])
 
 
 def write_flee_run(run: FleeRun, out_dir: str | Path, *, registry: str | Path | None = None) -> dict[str, Path]:

@@ -18,7 +18,7 @@ Differences, on purpose:
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ import yaml
 
 from ...errors import DataError
 
-__all__ = ["FleeSettings", "load_settings", "SQRT_TEN"]
+__all__ = ["FleeSettings", "RULES", "Rule", "load_settings", "SQRT_TEN"]
 
 SQRT_TEN = 3.16227766017     # Flee's constant for the default conflict weight 1/sqrt(10)
 
@@ -76,6 +76,11 @@ class FleeSettings:
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    given: frozenset[str] = field(default=frozenset(), compare=False)   # fields the file sets
+
+    def in_force(self) -> tuple[tuple[str, Any], ...]:
+        """(field, value) of every rule setting, in declaration order."""
+        return tuple((f.name, getattr(self, f.name)) for f in fields(self) if f.name not in _NOT_RULES)
 
     def conflict_decay(self, days_since_conflict: int) -> float:
         """Flee's conflict decay multiplier: one entry per 30 days, the last one kept."""
@@ -87,6 +92,8 @@ class FleeSettings:
     def with_hasten(self, hasten: int) -> FleeSettings:
         return replace(self, hasten=int(hasten))
 
+
+_NOT_RULES = {"source", "warnings", "given"}
 
 # key in the YAML -> (field, kind, low, high); kind: bool, float, int
 _SPAWN = {
@@ -134,6 +141,35 @@ _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granula
 _LATER = {"sum_from_camps", "conflict_spawn_decay_interval", "empty_camps_on_day0", "capacity_scaling",
           "fixed_routes", "pruning_threshold", "two_system_decision_making", "conflict_threshold",
           "max_flood_level", "flood_movechances", "flood_loc_weights", "flood_link_weights"}
+
+
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Where a rule setting is written in ``simsetting.yml`` and what it may hold."""
+
+    section: str
+    key: str
+    kind: str                      # bool, float, int
+    low: float | None
+    high: float | None
+
+
+def _rules() -> dict[str, Rule]:
+    out: dict[str, Rule] = {}
+    for section, table in (("spawn_rules", _SPAWN), ("move_rules", _MOVE)):
+        for key, (fname, kind, lo, hi) in table.items():
+            if fname is not None and not fname.startswith("!"):
+                out.setdefault(fname, Rule(section, key, kind, lo, hi))   # the first key: the right spelling
+    out["displaced_per_conflict_day"] = Rule("spawn_rules", "conflict_driven_spawning.displaced_per_conflict_day",
+                                             "float", 0.0, None)
+    out["hasten"] = Rule("optimisations", "hasten", "int", 1, None)
+    return out
+
+
+#: Field of :class:`FleeSettings` -> where ``simsetting.yml`` sets it (lists and modes are left out).
+RULES: dict[str, Rule] = _rules()
 
 
 def _err(path: Path | str, at: str, message: str, expected: str) -> DataError:
@@ -272,7 +308,7 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             values["hasten"] = _value(raw, "int", 1, None, path=path, at="optimisations.hasten")
         else:
             _unknown(str(key), {"hasten"}, path, f"optimisations.{key}", warnings)
-    return FleeSettings(**values, source=str(path), warnings=tuple(warnings))
+    return FleeSettings(**values, source=str(path), warnings=tuple(warnings), given=frozenset(values))
 
 
 def load_settings(path: str | Path | None) -> FleeSettings:

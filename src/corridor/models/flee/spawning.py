@@ -70,7 +70,7 @@ class Conflicts:
     writes: tuple[str, ...] = ()
 
     def step(self, sim: Simulation, tick: int) -> None:
-        w: FleeWorld = sim.context["world"]
+        w: FleeWorld = sim.world
         w.conflict_changed = False
         for loc, intensity in w.conflict_events.get(tick, ()):
             w.conflict_changed = True
@@ -104,7 +104,7 @@ class Spawning:
         return weights
 
     def step(self, sim: Simulation, tick: int) -> None:
-        w: FleeWorld = sim.context["world"]
+        w: FleeWorld = sim.world
         s = w.settings
         n_loc = w.pop.size
         if s.conflict_driven_spawning:

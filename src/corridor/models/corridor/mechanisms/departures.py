@@ -113,7 +113,8 @@ MECHANISM = Mechanism(
     derived=("group_cum",),
     derive=_derive,
     rule=try_again,
-    reads=("status", "timer", "nationality", "uid", "loc", "caravan", "money"),
+    entry=new_person,
+    reads=("status", "timer", "nationality", "uid", "loc", "caravan", "attempts"),
     writes=("attempts", "documents", "caravan", "status", "days_in_status", "live", "route", "timer",
             "group", "money"),
 )

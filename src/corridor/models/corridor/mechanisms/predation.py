@@ -3,8 +3,10 @@
 Hazard = km-integrated exposure from the day's travel (by state, mode, group, nationality,
 documents and caravan) plus a daily hazard for people waiting in a place (by zone, group,
 nationality and documents). The type of crime is drawn from ``predation_outcome_share``: a
-robbery takes ``robbery_loss_fraction`` of the money carried; the kidnapped are held
-``kidnap_days`` and then killed or set free without their money. Documents act only through
+robbery takes ``robbery_loss_fraction`` of the money carried, but at least
+``robbery_min_loss_usd`` (everything, from someone who carries less); the kidnapped are held
+``kidnap_days`` and then killed or set free without their money. What criminals took from a
+person adds up in the column ``robbed_usd``. Documents act only through
 ``predation_document_factor`` (1 by default: the source article argues criminals ignore
 papers, seed 000), so a user can test the opposite assumption.
 """
@@ -40,6 +42,20 @@ def leg_hazard(w, r, m, km, factor):
 
 
 @njit(cache=True, inline="always")
+def _take_money(s, w, share, at_least):
+    """Criminals take ``share`` of the money carried, but at least ``at_least`` dollars (or all
+    there is); what they take adds up in ``robbed_usd``."""
+    a = w.agents
+    before = a.money[s]
+    after = before * np.float32(1.0 - share)
+    floor = before - np.float32(at_least)
+    if floor < after:
+        after = max(floor, np.float32(0.0))
+    a.money[s] = after
+    a.robbed_usd[s] = a.robbed_usd[s] + (before - after)
+
+
+@njit(cache=True, inline="always")
 def attack(s, i, w, d):
     """The day's crimes (from the exposure of travel and waiting) and the end of kidnappings."""
     a, p, g, k, x = w.agents, w.params, w.places, w.streams, w.indicators
@@ -50,7 +66,7 @@ def attack(s, i, w, d):
             count(d, x.deaths, n, a.loc[s])
             set_status(a, s, Status.DEAD)
         else:
-            a.money[s] = 0.0
+            _take_money(s, w, 1.0, 0.0)         # set free without their money
             resume(w, s)
     st = a.status[s]
     if not (st == Status.TRANSIT or st == Status.WAITING_NORTH or st == Status.ASYLUM_MX
@@ -69,7 +85,7 @@ def attack(s, i, w, d):
     count(d, x.victimizations, n, here)
     if kind == ROBBERY:
         count(d, x.robberies, n, here)
-        a.money[s] = a.money[s] * np.float32(1.0 - p.robbery_loss_fraction)
+        _take_money(s, w, p.robbery_loss_fraction, p.robbery_min_loss_usd)
     elif kind == KIDNAPPING:
         count(d, x.kidnappings, n, here)
         a.route[s] = -1
@@ -109,11 +125,14 @@ MECHANISM = Mechanism(
         P("predation_outcome_share", ("outcome",), 0, 1, "share",
           "Type of crime: robbery or extortion, kidnapping, killing."),
         P("robbery_loss_fraction", (), 0, 1, "share", "Share of money lost in a robbery."),
+        P("robbery_min_loss_usd", (), 0, INF, "USD",
+          "Least a robbery takes (all the money of someone who carries less): robbers strip small sums."),
         P("kidnap_days", (), 0, 365, "days", "Days held by kidnappers."),
         P("kidnap_death_probability", (), 0, 1, "probability", "Chance a kidnapping ends in death."),
     ),
     columns=(
         Column("exposure_prey", "float32", 0.0, "today's predation hazard (integrated), then reset"),
+        Column("robbed_usd", "float32", 0.0, "money criminals have taken from the person (US dollars)"),
     ),
     indicators=(
         Indicator("victimizations", "flow", "crimes against migrants (all types)"),
@@ -127,6 +146,6 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=attack,
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_prey", "route", "group", "documents",
-           "money", "caravan"),
-    writes=("status", "days_in_status", "live", "route", "money", "progress", "timer"),
+           "money", "robbed_usd"),
+    writes=("status", "days_in_status", "live", "route", "money", "progress", "timer", "robbed_usd"),
 )

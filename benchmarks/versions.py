@@ -1,0 +1,122 @@
+"""Two versions of Corridor side by side: interleaved runs, their ratio, and whether they agree.
+
+    .venv/bin/python benchmarks/versions.py 63fb2c9 HEAD               # case a, 5 rounds
+    .venv/bin/python benchmarks/versions.py 63fb2c9 WORKTREE --rounds 7 --end 2011-09-30
+
+Each version is a git revision checked out in ``benchmarks/.versions/`` (``WORKTREE``: the
+files as they are now) and imported through ``PYTHONPATH`` by this virtualenv's Python, each
+run in a fresh process. The machine is shared and noisy, so the versions' runs alternate
+(A B B A A B ...) and the report gives each one's best and median wall time and the ratios.
+Every run also prints a digest of its results (every indicator by name, every agent column,
+agent-days), so a claimed "same numbers" is checked, not assumed.
+
+``--compile`` first times each version's first run with an empty Numba cache (the compile a
+new user waits for after installing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VERSIONS = HERE / ".versions"
+
+CHILD = r"""
+import hashlib, json, sys, time
+import numpy as np
+from corridor import load_scenario
+from corridor.models.corridor import build_simulation
+from corridor.scenario.loader import scenario_from_dict
+data = load_scenario().canonical()
+data["population_scale"] = float(sys.argv[1])
+if sys.argv[2] != "-":
+    data["end"] = sys.argv[2]
+t0 = time.perf_counter()
+sim = build_simulation(scenario_from_dict(data))
+t1 = time.perf_counter()
+sim.run()
+t2 = time.perf_counter()
+h = hashlib.sha256()
+for k, ind in sorted(enumerate(sim.recorder.indicators), key=lambda p: p[1].name):
+    h.update(ind.name.encode() + sim.recorder.data[:, k].tobytes())
+snap = sim.agents.snapshot()
+for name in sorted(snap):
+    h.update(name.encode() + snap[name].tobytes())
+h.update(str(sim.agent_days).encode())
+print(json.dumps({"build_s": t1 - t0, "run_s": t2 - t1, "agent_days": sim.agent_days, "digest": h.hexdigest()[:16]}))
+"""
+
+
+def checkout(rev: str) -> Path:
+    """The source folder of ``rev`` (a worktree under benchmarks/.versions, made once)."""
+    if rev == "WORKTREE":
+        return ROOT / "src"
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    where = VERSIONS / sha
+    if not where.exists():
+        VERSIONS.mkdir(exist_ok=True)
+        subprocess.run(["git", "worktree", "add", "--detach", str(where), sha], cwd=ROOT, check=True,
+                       capture_output=True)
+    return where / "src"
+
+
+def child(src: Path, scale: float, end: str, env_extra: dict | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src), **(env_extra or {})}
+    t = __import__("time").perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, str(scale), end], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{src}: {done.stderr[-2000:]}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    out["process_s"] = __import__("time").perf_counter() - t
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("old")
+    ap.add_argument("new")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--scale", type=float, default=1.0, help="population_scale (default 1: case a)")
+    ap.add_argument("--end", default="2010-09-30", help="last day ('-': the scenario's own end)")
+    ap.add_argument("--compile", action="store_true", help="also time each version's first run, empty cache")
+    args = ap.parse_args()
+    srcs = {"old": checkout(args.old), "new": checkout(args.new)}
+    print(f"old = {args.old} ({srcs['old']}), new = {args.new} ({srcs['new']}); "
+          f"default scenario at scale {args.scale}, end {args.end}; load {os.getloadavg()[0]:.2f}")
+    if args.compile:
+        for label, src in srcs.items():
+            with tempfile.TemporaryDirectory() as cache:
+                r = child(src, 0.001, "2009-10-05", {"NUMBA_CACHE_DIR": cache})
+            print(f"first run with an empty cache, {label}: {r['process_s']:.1f} s (process, compile included)")
+    for src in srcs.values():               # warm: compile once, outside the timed rounds
+        child(src, 0.001, "2009-10-05")
+    times: dict[str, list[float]] = {"old": [], "new": []}
+    digests: dict[str, set[str]] = {"old": set(), "new": set()}
+    for r in range(args.rounds):
+        order = ("old", "new") if r % 2 == 0 else ("new", "old")
+        for label in order:
+            out = child(srcs[label], args.scale, args.end)
+            times[label].append(out["run_s"])
+            digests[label].add(out["digest"])
+            print(f"round {r + 1} {label}: run {out['run_s']:.2f} s, {out['agent_days'] / out['run_s']:.3g} "
+                  f"agent-days/s, digest {out['digest']}")
+    for label in ("old", "new"):
+        t = times[label]
+        print(f"{label}: best {min(t):.2f} s, median {statistics.median(t):.2f} s over {len(t)} runs")
+    print(f"new / old: best {min(times['new']) / min(times['old']):.3f}, "
+          f"median {statistics.median(times['new']) / statistics.median(times['old']):.3f} (below 1: new is faster)")
+    same = digests["old"] == digests["new"] and len(digests["old"]) == 1
+    print("results: identical, bit for bit" if same else f"results differ: old {digests['old']}, new {digests['new']}")
+
+
+if __name__ == "__main__":
+    main()

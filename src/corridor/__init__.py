@@ -9,6 +9,10 @@ The public API::
 
 __version__ = "0.1.0"
 
+from . import kernel_cache  # noqa: E402  (before any compiled kernel is defined)
+
+kernel_cache.install()
+
 from .errors import CorridorError, DataError, ScenarioError, UserInputError  # noqa: E402
 from .results.run import RunResult, run_scenario  # noqa: E402
 from .results.store import write_run  # noqa: E402

@@ -28,13 +28,13 @@ FLAG_CANDIDATE, FLAG_ADMITTED = 1, 2
 Day = namedtuple("Day", ["keys", "counts", "flows", "flags", "rec"])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def draw(d, stream, ident, sub=0):
     """U[0,1) of identity ``ident`` in ``stream`` (an id of ``w.streams``) today."""
     return unif(d.keys[stream, sub], ident)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def bern(d, stream, ident, p, sub=0):
     """``draw(...) < p``, without hashing when the answer is known (a draw is in [0, 1))."""
     if not p > 0:
@@ -44,7 +44,7 @@ def bern(d, stream, ident, p, sub=0):
     return unif(d.keys[stream, sub], ident) < p
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def hit(u, hazard):
     """``u < -expm1(-hazard)`` (an event under a day's integrated hazard), skipping expm1
     when ``u`` is clearly above the hazard."""
@@ -53,14 +53,14 @@ def hit(u, hazard):
     return u < -math.expm1(-hazard)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def count(d, indicator, nat, where):
     """One event of ``indicator`` (an id of ``w.indicators``) by nationality and place."""
     if d.rec:
         d.counts[indicator, nat, where] += 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def chosen(u, cum):
     """The category a draw picks from normalised cumulative weights."""
     k = 0
@@ -70,7 +70,7 @@ def chosen(u, cum):
     return min(k, cum.size - 1)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, _nrt=False)
 def set_status(a, s, new):
     """Move person ``s`` to status ``new``: day count reset; final statuses leave the simulation."""
     a.status[s] = new

@@ -1,0 +1,82 @@
+"""Numba's on-disk cache of compiled kernels, made stale by any change to the code they inline.
+
+Numba keys a cached function by its own source file's time stamp only. A model's compiled pass
+inlines rules from many modules (each mechanism, the shared draws), so after an edit to one
+mechanism Numba would load the pass compiled from the old rule. Here the stamp of every cached
+function of a model pack is a digest of all the pack's source files plus ``rng_kernels.py``: an
+edit anywhere in the pack recompiles its kernels, and nothing else does.
+
+Registered (once, on ``import corridor``) ahead of Numba's own locators, for the files of this
+package only; ``NUMBA_CACHE_DIR`` is honoured as by Numba.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from numba.core import caching
+
+__all__ = ["install", "source_digest"]
+
+_ROOT = Path(__file__).resolve().parent          # src/corridor
+_SHARED = (_ROOT / "rng_kernels.py",)            # inlined into every pack's kernels
+
+
+@cache
+def _digest_of(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted({*folder.rglob("*.py"), *_SHARED}):
+        h.update(str(path.relative_to(_ROOT)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def source_digest(py_file: str | Path) -> str:
+    """The digest that stamps the cached kernels defined in ``py_file``: the whole model pack's
+    folder for a file of ``models/<pack>/``, else the file's own folder (not recursive) ."""
+    path = Path(py_file).resolve()
+    rel = path.relative_to(_ROOT)
+    if rel.parts[0] == "models" and len(rel.parts) > 2:
+        return _digest_of(_ROOT / "models" / rel.parts[1])
+    h = hashlib.sha256(path.read_bytes())
+    for extra in _SHARED:
+        h.update(extra.read_bytes())
+    return h.hexdigest()
+
+
+def _ours(py_file: str) -> bool:
+    try:
+        Path(py_file).resolve().relative_to(_ROOT)
+    except ValueError:
+        return False
+    return True
+
+
+class _PackStamp:
+    def get_source_stamp(self):
+        return source_digest(self._py_file)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        return super().from_function(py_func, py_file) if _ours(py_file) else None
+
+
+class _UserDirLocator(_PackStamp, caching.UserProvidedCacheLocator):
+    """``NUMBA_CACHE_DIR``, when set."""
+
+
+class _InTreeLocator(_PackStamp, caching.InTreeCacheLocator):
+    """``__pycache__`` beside the sources (an editable or writable install)."""
+
+
+class _UserWideLocator(_PackStamp, caching.UserWideCacheLocator):
+    """The user's cache folder (a read-only install)."""
+
+
+def install() -> None:
+    """Put the locators first in Numba's list (idempotent)."""
+    classes = caching.CacheImpl._locator_classes
+    ours = [_UserDirLocator, _InTreeLocator, _UserWideLocator]
+    if classes[: len(ours)] != ours:
+        classes[:] = ours + [c for c in classes if c not in ours]

@@ -35,8 +35,6 @@ class Process(Protocol):
     """One mechanism of a model, run once a day in its phase."""
 
     name: str
-    reads: tuple[str, ...]
-    writes: tuple[str, ...]
 
     def step(self, sim: Simulation, tick: int) -> None: ...
 

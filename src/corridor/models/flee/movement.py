@@ -30,8 +30,6 @@ class Closures:
     agents on a link that closes under them, and camps opened or closed."""
 
     name = "closures"
-    reads = ("route",)
-    writes = ("bounced",)
 
     def step(self, sim: Simulation, tick: int) -> None:
         w: FleeWorld = sim.world
@@ -62,8 +60,6 @@ class Movement:
     """Scores, move chances, route weights, then the compiled day of moves (phase ``movement``)."""
 
     name = "movement"
-    reads = ("status", "loc", "route", "progress", "path", "hop", "places", "recent", "bounced", "wake")
-    writes = ("status", "loc", "route", "progress", "path", "hop", "places", "recent", "bounced", "wake", "live")
 
     def step(self, sim: Simulation, tick: int) -> None:
         w: FleeWorld = sim.world
@@ -118,8 +114,6 @@ class Record:
     """Close the day: people at each location (phase ``record``)."""
 
     name = "record"
-    reads = ("loc",)
-    writes: tuple[str, ...] = ()
 
     def step(self, sim: Simulation, tick: int) -> None:
         w: FleeWorld = sim.world

@@ -66,8 +66,6 @@ class Conflicts:
     """Start and end conflict zones on their days (phase ``conflicts``)."""
 
     name = "conflicts"
-    reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()
 
     def step(self, sim: Simulation, tick: int) -> None:
         w: FleeWorld = sim.world
@@ -89,8 +87,6 @@ class Spawning:
     """Add the day's newly displaced agents (phase ``spawning``)."""
 
     name = "spawning"
-    reads = ("loc",)
-    writes = ("loc", "status")
 
     def __init__(self) -> None:
         self._weights: np.ndarray | None = None

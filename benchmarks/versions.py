@@ -10,8 +10,8 @@ run in a fresh process. The machine is shared and noisy, so the versions' runs a
 Every run also prints a digest of its results (every indicator by name, every agent column,
 agent-days), so a claimed "same numbers" is checked, not assumed.
 
-``--compile`` first times each version's first run with an empty Numba cache (the compile a
-new user waits for after installing).
+``--compile`` first times each version's warm-up (the status message of a first ``corridor
+run``) with an empty Numba cache: the compile a new user waits for after installing.
 """
 
 from __future__ import annotations
@@ -29,6 +29,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VERSIONS = HERE / ".versions"
 
+WARM = r"""
+import time
+t = time.perf_counter()
+try:
+    from corridor.models.corridor import warm_up
+except ImportError:                      # versions before the model packs
+    from corridor.models.corridor.kernels.runner import warm_up
+warm_up()
+print(time.perf_counter() - t)
+"""
+
 CHILD = r"""
 import hashlib, json, sys, time
 import numpy as np
@@ -44,14 +55,13 @@ sim = build_simulation(scenario_from_dict(data))
 t1 = time.perf_counter()
 sim.run()
 t2 = time.perf_counter()
-h = hashlib.sha256()
-for k, ind in sorted(enumerate(sim.recorder.indicators), key=lambda p: p[1].name):
-    h.update(ind.name.encode() + sim.recorder.data[:, k].tobytes())
-snap = sim.agents.snapshot()
-for name in sorted(snap):
-    h.update(name.encode() + snap[name].tobytes())
-h.update(str(sim.agent_days).encode())
-print(json.dumps({"build_s": t1 - t0, "run_s": t2 - t1, "agent_days": sim.agent_days, "digest": h.hexdigest()[:16]}))
+digest = lambda b: hashlib.sha256(b).hexdigest()[:16]
+rec = sim.recorder
+parts = {"indicator " + ind.name: digest(rec.data[:, k].tobytes()) for k, ind in enumerate(rec.indicators)}
+parts.update({"column " + name: digest(col.tobytes()) for name, col in sim.agents.snapshot().items()})
+parts["route flows"] = digest(rec.route_flows.tobytes())
+parts["agent-days"] = str(sim.agent_days)
+print(json.dumps({"build_s": t1 - t0, "run_s": t2 - t1, "agent_days": sim.agent_days, "parts": parts}))
 """
 
 
@@ -67,6 +77,15 @@ def checkout(rev: str) -> Path:
         subprocess.run(["git", "worktree", "add", "--detach", str(where), sha], cwd=ROOT, check=True,
                        capture_output=True)
     return where / "src"
+
+
+def warm(src: Path, env_extra: dict | None = None) -> float:
+    """Seconds the version's warm-up takes (loading, or compiling, every kernel)."""
+    env = {**os.environ, "PYTHONPATH": str(src), **(env_extra or {})}
+    done = subprocess.run([sys.executable, "-c", WARM], env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{src}: {done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def child(src: Path, scale: float, end: str, env_extra: dict | None = None) -> dict:
@@ -95,27 +114,42 @@ def main() -> None:
     if args.compile:
         for label, src in srcs.items():
             with tempfile.TemporaryDirectory() as cache:
-                r = child(src, 0.001, "2009-10-05", {"NUMBA_CACHE_DIR": cache})
-            print(f"first run with an empty cache, {label}: {r['process_s']:.1f} s (process, compile included)")
-    for src in srcs.values():               # warm: compile once, outside the timed rounds
-        child(src, 0.001, "2009-10-05")
+                seconds = warm(src, {"NUMBA_CACHE_DIR": cache})
+            print(f"warm-up with an empty cache (every kernel compiled), {label}: {seconds:.1f} s")
+    for label, src in srcs.items():         # compile once, outside the timed rounds
+        print(f"warm-up, {label}: {warm(src):.1f} s")
     times: dict[str, list[float]] = {"old": [], "new": []}
-    digests: dict[str, set[str]] = {"old": set(), "new": set()}
+    parts: dict[str, list[dict]] = {"old": [], "new": []}
     for r in range(args.rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
         for label in order:
             out = child(srcs[label], args.scale, args.end)
             times[label].append(out["run_s"])
-            digests[label].add(out["digest"])
+            parts[label].append(out["parts"])
             print(f"round {r + 1} {label}: run {out['run_s']:.2f} s, {out['agent_days'] / out['run_s']:.3g} "
-                  f"agent-days/s, digest {out['digest']}")
+                  f"agent-days/s")
     for label in ("old", "new"):
         t = times[label]
         print(f"{label}: best {min(t):.2f} s, median {statistics.median(t):.2f} s over {len(t)} runs")
     print(f"new / old: best {min(times['new']) / min(times['old']):.3f}, "
           f"median {statistics.median(times['new']) / statistics.median(times['old']):.3f} (below 1: new is faster)")
-    same = digests["old"] == digests["new"] and len(digests["old"]) == 1
-    print("results: identical, bit for bit" if same else f"results differ: old {digests['old']}, new {digests['new']}")
+    report_agreement(parts)
+
+
+def report_agreement(parts: dict[str, list[dict]]) -> None:
+    """Whether every run of both versions gave the same numbers, part by part (an indicator, an
+    agent column, ...); parts that only one version has are named, not compared."""
+    runs = parts["old"] + parts["new"]
+    if any(p != parts["old"][0] for p in parts["old"]) or any(p != parts["new"][0] for p in parts["new"]):
+        print("results: a version gave different numbers from one run to the next")
+    old, new = parts["old"][0], parts["new"][0]
+    common = sorted(set(old) & set(new))
+    differ = [k for k in common if old[k] != new[k]]
+    for label, only in (("old", sorted(set(old) - set(new))), ("new", sorted(set(new) - set(old)))):
+        if only:
+            print(f"only in {label}: {', '.join(only)}")
+    print(f"results: {len(common) - len(differ)} of {len(common)} common parts identical bit for bit over "
+          f"{len(runs)} runs" + (f"; differ: {', '.join(differ)}" if differ else ""))
 
 
 if __name__ == "__main__":

@@ -89,14 +89,12 @@ def run(scenario, **runner_options):
 
 REFERENCE = """
 import pickle, sys
-import numpy as np
 from corridor.models.corridor import build_simulation
 from corridor.scenario.loader import load_scenario
 sys.path.insert(0, {tests!r})
 from test_mechanisms import outcome
 sim = build_simulation(load_scenario({path!r}))
-with np.errstate(over="ignore"):     # uint64 hashing overflows by design
-    sim.run()
+sim.run()
 pickle.dump(outcome(sim), open({out!r}, "wb"))
 """
 

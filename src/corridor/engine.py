@@ -98,33 +98,6 @@ class Simulation:
         self._live = (cached, n_cached, day)
         return cached
 
-    def draw(self, name: str, tick: int, slots: np.ndarray, sub: int = 0) -> np.ndarray:
-        """One U[0,1) per agent for decision ``name`` on day ``tick``.
-
-        Keyed by the agent's stable identity (column ``uid`` when the model has one, else the
-        slot), so an agent gets the same numbers in every world where it exists, whatever
-        else a policy changed (common random numbers).
-        """
-        ids = self.agents.uid[slots] if self._has_uid else slots
-        return self.streams.uniform(name, tick, ids, sub)
-
-    @property
-    def _has_uid(self) -> bool:
-        return "uid" in self.agents.columns
-
-    def revive(self, slots: np.ndarray) -> None:
-        """Bring agents back into the simulation (e.g. someone removed from the US)."""
-        if slots.size == 0:
-            return
-        self.agents.live[slots] = True
-        cached, n_cached, day = self.live_slots(), *self._live[1:]
-        # the sorted union of the index and ``slots``, by insertion: O(index), not a sort of it
-        add = np.unique(slots).astype(np.int64)
-        pos = np.searchsorted(cached, add)
-        present = pos < cached.size
-        present[present] = cached[pos[present]] == add[present]
-        self._live = (np.insert(cached, pos[~present], add[~present]), n_cached, day)
-
     def step(self, tick: int) -> None:
         self.tick = tick
         self.recorder.set_tick(tick)

@@ -75,10 +75,11 @@ class CompiledDay:
 
     def step(self, sim: Simulation, tick: int) -> None:
         """One day: a compiled block of one day, or on sampled days phase by phase."""
-        if tick % self.phase_sample_every:
-            self._run_block(sim, tick, tick + 1)
-        else:
-            self._day_phase_by_phase(sim, tick)
+        with _hashing():
+            if tick % self.phase_sample_every:
+                self._run_block(sim, tick, tick + 1)
+            else:
+                self._day_phase_by_phase(sim, tick)
 
     def _day_phase_by_phase(self, sim: Simulation, tick: int) -> None:
         """One day with each per-person rule a pass of its own, timed; the record step comes
@@ -146,6 +147,10 @@ class CompiledDay:
     def run(self, sim: Simulation, progress: Callable[[int, int], None] | None = None) -> None:
         """The whole run: the days between two changes (of the levers, the month or the year)
         in one compiled call each, except the days sampled for the per-phase timings."""
+        with _hashing():
+            self._run(sim, progress)
+
+    def _run(self, sim: Simulation, progress: Callable[[int, int], None] | None) -> None:
         n_ticks = sim.n_ticks
         levers = [sim.schedule.at(t) for t in range(n_ticks)]
         tick = 0
@@ -202,7 +207,6 @@ class CompiledDay:
             sim.agent_days += int(agent_days)
             if tick_next < t1:                               # the interior heaps need more room
                 self.pool.grow(int(self.pool.size.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
-                w = self.world(sim)
             tick = tick_next
         sim.tick = t1 - 1
         sim._live = (live, a.n, t1)
@@ -223,6 +227,12 @@ class CompiledDay:
         else:
             day.pass_chunk(0, live.size, live, phases, *w, keys, self.counts[0], self.flows[0], flags, recording,
                            day.NOBODY_NEW)
+
+
+def _hashing():
+    """The draws' 64-bit hashing overflows by design: silent in the plain-Python reference
+    (``NUMBA_DISABLE_JIT=1``), where numpy would warn on every integer scalar overflow."""
+    return np.errstate(over="ignore")
 
 
 def _add(timings: dict[str, float], name: str, dt: float) -> None:

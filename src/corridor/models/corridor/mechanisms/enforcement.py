@@ -40,8 +40,9 @@ def document_factor(s, w, region):
 
 
 @njit(cache=True, inline="always")
-def travel_factor(s, w):
-    """The person's detection multiplier while travelling (documents act per leg)."""
+def person_factor(s, w):
+    """The person's detection multiplier, travelling or waiting: Mexicans are not detected by
+    Mexico; caravans are more visible (documents act by place: :func:`document_factor`)."""
     a = w.agents
     return (1.0 if a.nationality[s] != w.places.mexican else 0.0) \
         * (w.params.caravan_detection_factor if a.caravan[s] > 0 else 1.0)
@@ -74,11 +75,8 @@ def detain_or_deport(s, i, w, d):
         return
     hazard = np.float64(a.exposure_detect[s])
     here = a.loc[s]
-    term = (1.0 if (a.route[s] < 0 and n != g.mexican) else 0.0) * p.mx_detection_waiting_per_day[g.zone_of[here]]
-    term = term * (1.0 if g.in_mexico[here] else 0.0)
-    term = term * (p.caravan_detection_factor if a.caravan[s] > 0 else 1.0)
-    term = term * document_factor(s, w, g.region[here])
-    hazard = hazard + term
+    waiting = (1.0 if a.route[s] < 0 and g.in_mexico[here] else 0.0) * p.mx_detection_waiting_per_day[g.zone_of[here]]
+    hazard = hazard + waiting * person_factor(s, w) * document_factor(s, w, g.region[here])
     if not (hazard > 0 and hit(draw(d, k.detect, ident), hazard)):
         return
     a.route[s] = -1

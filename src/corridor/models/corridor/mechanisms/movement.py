@@ -103,8 +103,8 @@ def travel(s, i, w, d):
     # rest = at a place and u >= move_p; the draw only matters strictly between 0 and 1
     if a.route[s] < 0 and (move_p <= 0 or (move_p < 1 and draw(d, w.streams.set_off, a.uid[s]) >= move_p)):
         return
-    det_f = enforcement.travel_factor(s, w)
-    prey_f = predation.travel_factor(s, w)
+    det_f = enforcement.person_factor(s, w)
+    prey_f = predation.person_factor(s, w)
     time_left = 1.0
     for leg in range(MAX_LEGS_PER_DAY):
         if a.route[s] < 0:

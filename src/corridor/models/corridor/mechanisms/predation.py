@@ -1,14 +1,15 @@
 """Predation: robbery or extortion, kidnapping and killing by criminals.
 
-Hazard = km-integrated exposure from the day's travel (by state, mode, group, nationality,
-documents and caravan) plus a daily hazard for people waiting in a place (by zone, group,
-nationality and documents). The type of crime is drawn from ``predation_outcome_share``: a
-robbery takes ``robbery_loss_fraction`` of the money carried, but at least
-``robbery_min_loss_usd`` (everything, from someone who carries less); the kidnapped are held
-``kidnap_days`` and then killed or set free without their money. What criminals took from a
-person adds up in the column ``robbed_usd``. Documents act only through
-``predation_document_factor`` (1 by default: the source article argues criminals ignore
-papers, seed 000), so a user can test the opposite assumption.
+Hazard = km-integrated exposure from the day's travel (by state and mode) plus a daily hazard
+for people waiting in a place (by zone), both times the person's factor: group, nationality,
+documents and caravan (``predation_caravan_factor``: the numbers of a caravan act on the road
+and in camp alike). The type of crime is drawn from ``predation_outcome_share``: a robbery
+takes ``robbery_loss_fraction`` of the money carried, but at least ``robbery_min_loss_usd``
+(everything, from someone who carries less); the kidnapped are held ``kidnap_days`` and then
+killed or set free without their money. What criminals took from a person adds up in the
+column ``robbed_usd``. Documents act only through ``predation_document_factor`` (1 by default:
+the source article argues criminals ignore papers, seed 000), so a user can test the opposite
+assumption.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ ROBBERY, KIDNAPPING, KILLING = 0, 1, 2      # OUTCOMES
 
 
 @njit(cache=True, inline="always")
-def travel_factor(s, w):
-    """The person's predation multiplier while travelling."""
+def person_factor(s, w):
+    """The person's predation multiplier, travelling or waiting: group, nationality, documents,
+    caravan."""
     a, p = w.agents, w.params
     return p.predation_group_factor[a.group[s]] * p.predation_nationality_factor[a.nationality[s]] \
         * p.predation_document_factor[a.documents[s]] \
@@ -74,11 +76,8 @@ def attack(s, i, w, d):
         return
     hazard = np.float64(a.exposure_prey[s])
     here = a.loc[s]
-    term = (1.0 if a.route[s] < 0 else 0.0) * p.predation_waiting_per_day[g.zone_of[here]]
-    term = term * p.predation_group_factor[a.group[s]]
-    term = term * p.predation_nationality_factor[n]
-    term = term * p.predation_document_factor[a.documents[s]]
-    hazard = hazard + term
+    hazard = hazard + (1.0 if a.route[s] < 0 else 0.0) * p.predation_waiting_per_day[g.zone_of[here]] \
+        * person_factor(s, w)
     if not (hazard > 0 and hit(draw(d, k.prey, ident), hazard)):
         return
     kind = chosen(draw(d, k.prey_kind, ident), p.outcome_cum)
@@ -146,6 +145,6 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=attack,
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_prey", "route", "group", "documents",
-           "money", "robbed_usd"),
+           "caravan", "money", "robbed_usd"),
     writes=("status", "days_in_status", "live", "route", "money", "progress", "timer", "robbed_usd"),
 )

@@ -25,7 +25,7 @@ from .mechanisms import MECHANISMS, asylum, border, departures, enforcement, mov
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE, Day
 from .states import Status
-from .world import World
+from .world import INDICATOR_IDS, STREAM_IDS, World
 
 N_SUB = movement.MAX_LEGS_PER_DAY            # sub-draws per stream and day (legs of a day's travel)
 #: The per-person rules in pass order, each with its bit in a pass's ``phases`` mask.
@@ -61,13 +61,13 @@ def person(s, i, phases, w, d):
 
 
 # no allocation in the pass: without reference counting, reading a world's arrays costs nothing
-# (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple)
+# (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple;
+# the stream and indicator ids are constants of the declarations)
 @njit(cache=True, _nrt=False, error_model="numpy")
-def pass_chunk(lo, hi, slots, phases, agents, params, places, streams, indicators, keys, counts, flows, flags, rec,
-               new_from):
+def pass_chunk(lo, hi, slots, phases, agents, params, places, keys, counts, flows, flags, rec, new_from):
     """The pass for ``slots[lo:hi]``; people in slots from ``new_from`` on left home today and
     get their departure draws first."""
-    w = World(agents, params, places, streams, indicators)
+    w = World(agents, params, places, STREAM_IDS, INDICATOR_IDS)
     d = Day(keys, counts, flows, flags, rec)
     for i in range(lo, hi):
         s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
@@ -77,15 +77,14 @@ def pass_chunk(lo, hi, slots, phases, agents, params, places, streams, indicator
 
 
 @njit(cache=True, parallel=True)
-def day_pass(slots, chunk, phases, agents, params, places, streams, indicators, keys, counts, flows, flags, rec,
-             new_from):
+def day_pass(slots, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, new_from):
     """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
     n_chunks = (slots.size + chunk - 1) // chunk
     for c in prange(n_chunks):
         t = get_thread_id()
         lo = c * chunk
-        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, agents, params, places, streams, indicators,
-                   keys, counts[t], flows[t], flags, rec, new_from)
+        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, agents, params, places, keys, counts[t],
+                   flows[t], flags, rec, new_from)
 
 
 @njit(cache=True)
@@ -175,12 +174,14 @@ def _append_range(index, lo, hi):
 
 @njit(cache=True)
 def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data,
-             route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel):
+             route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases):
     """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
     place, caravan flag and identity of the days' new people, ``day_start`` where each day
     begins; written into the table's free rows from ``n`` on), the pass, the asylum queue
     (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
     it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record.
+    ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for it is the one Python
+    calls (a constant here, like a literal ``0``, would compile the pass a second time).
 
     ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
     before a day starts, when the interior heaps might overflow that day. Returns (next day,
@@ -214,11 +215,11 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
 
         flags = np.zeros(live.size, dtype=np.uint8)
         if parallel and live.size > parallel_min:
-            day_pass(live, chunk, ALL_PHASES, w.agents, w.params, w.places, w.streams, w.indicators, keys, counts,
-                     flows, flags, rec, new_from)
+            day_pass(live, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec,
+                     new_from)
         else:
-            pass_chunk(0, live.size, live, ALL_PHASES, w.agents, w.params, w.places, w.streams, w.indicators, keys,
-                       counts[0], flows[0], flags, rec, new_from)
+            pass_chunk(np.int64(0), live.size, live, phases, w.agents, w.params, w.places, keys, counts[0], flows[0],
+                       flags, rec, new_from)
 
         d = Day(keys, counts[0], flows[0], flags, rec)
         cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue

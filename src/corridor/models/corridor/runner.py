@@ -25,15 +25,13 @@ from .mechanisms import asylum, departures
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE
 from .states import Status
-from .world import INDICATORS, STREAMS, IndicatorIds, Params, StreamIds, World, agents_of, ids, pack_params
+from .world import INDICATOR_IDS, STREAM_IDS, STREAMS, Params, World, agents_of, pack_params
 
 __all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY"]
 
 CHUNK = 2048                 # people per parallel work item
 PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
 PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per-phase timings)
-STREAM_IDS = StreamIds(*ids(STREAMS))
-INDICATOR_IDS = IndicatorIds(*ids(INDICATORS))
 assert day.PASS[-1].name == "record", "the record step ends the pass (the coupled steps run before it)"
 
 
@@ -202,7 +200,7 @@ class CompiledDay:
             tick_next, n, live, agent_days = day.run_days(
                 tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people), day_start[tick - t0:] - first,
                 w, self.base_keys, self.counts, self.flows, rec.data, rec.route_flows, self.pool.arrays(),
-                capacity, capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel)
+                capacity, capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel, day.ALL_PHASES)
             a.commit(n)
             sim.agent_days += int(agent_days)
             if tick_next < t1:                               # the interior heaps need more room
@@ -223,10 +221,11 @@ class CompiledDay:
 
     def _pass(self, parallel, live, phases, w, keys, flags, recording) -> None:
         if parallel:
-            day.day_pass(live, CHUNK, phases, *w, keys, self.counts, self.flows, flags, recording, day.NOBODY_NEW)
+            day.day_pass(live, CHUNK, phases, w.agents, w.params, w.places, keys, self.counts, self.flows, flags,
+                         recording, day.NOBODY_NEW)
         else:
-            day.pass_chunk(0, live.size, live, phases, *w, keys, self.counts[0], self.flows[0], flags, recording,
-                           day.NOBODY_NEW)
+            day.pass_chunk(0, live.size, live, phases, w.agents, w.params, w.places, keys, self.counts[0],
+                           self.flows[0], flags, recording, day.NOBODY_NEW)
 
 
 def _hashing():

@@ -26,7 +26,7 @@ from .states import PERSON_COLUMNS
 
 __all__ = ["Tables", "tables", "TABLES", "PARAM_SPECS", "LOCATION_VALUED", "AGENT_COLUMNS", "INDICATORS",
            "STREAMS", "Agents", "Params", "Places", "StreamIds", "IndicatorIds", "World", "CorridorWorld",
-           "places_of", "pack_params", "agents_of", "ids"]
+           "places_of", "pack_params", "agents_of", "STREAM_IDS", "INDICATOR_IDS"]
 
 
 def _unique(pairs, what: str) -> dict:
@@ -87,6 +87,10 @@ Places = namedtuple("Places", [
 StreamIds = namedtuple("StreamIds", STREAMS)
 IndicatorIds = namedtuple("IndicatorIds", [i.name for i in INDICATORS])
 World = namedtuple("World", ["agents", "params", "places", "streams", "indicators"])
+#: Each stream's and each indicator's row (fixed by the declarations: compile-time constants
+#: of the compiled pass, which builds its world with them).
+STREAM_IDS = StreamIds(*range(len(STREAMS)))
+INDICATOR_IDS = IndicatorIds(*range(len(INDICATORS)))
 
 _MODE_BITS = np.arange(len(MODES), dtype=np.uint8)     # bit of each mode in Network.mode_mask
 
@@ -140,11 +144,6 @@ def pack_params(lev: Levers, places: Places) -> Params:
 def agents_of(table) -> Agents:
     """The agent table's whole storage arrays (rows past ``n`` hold the defaults)."""
     return Agents(*(table.storage(name) for name in Agents._fields))
-
-
-def ids(names) -> tuple:
-    """Positions by name: the values of :class:`StreamIds` and :class:`IndicatorIds`."""
-    return tuple(range(len(names)))
 
 
 @dataclass

@@ -79,7 +79,7 @@ def run(
         sc = _load(scenario, settings=settings, days=days, hasten=hasten)
         pack = packs.for_scenario(sc)
         with err_console.status("loading the compiled kernels (the first run after installing compiles "
-                                "them: about 3 minutes)"):
+                                "them: one to two minutes)"):
             pack.warm_up()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} days"),

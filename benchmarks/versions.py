@@ -5,7 +5,8 @@
 
 Each version is a git revision checked out in ``benchmarks/.versions/`` (``WORKTREE``: the
 files as they are now) and imported through ``PYTHONPATH`` by this virtualenv's Python, each
-run in a fresh process. The machine is shared and noisy, so the versions' runs alternate
+run in a fresh process that first loads the kernels from the cache (timed apart, as ``corridor
+run`` does under its status message) and then builds and runs the scenario. The machine is shared and noisy, so the versions' runs alternate
 (A B B A A B ...) and the report gives each one's best and median wall time and the ratios.
 Every run also prints a digest of its results (every indicator by name, every agent column,
 agent-days), so a claimed "same numbers" is checked, not assumed.
@@ -43,6 +44,13 @@ print(time.perf_counter() - t)
 CHILD = r"""
 import hashlib, json, sys, time
 import numpy as np
+t = time.perf_counter()
+try:
+    from corridor.models.corridor import warm_up
+except ImportError:                      # versions before the model packs
+    from corridor.models.corridor.kernels.runner import warm_up
+warm_up()                                # load the kernels from the cache, as `corridor run` does first
+load_s = time.perf_counter() - t
 from corridor import load_scenario
 from corridor.models.corridor import build_simulation
 from corridor.scenario.loader import scenario_from_dict
@@ -61,7 +69,8 @@ parts = {"indicator " + ind.name: digest(rec.data[:, k].tobytes()) for k, ind in
 parts.update({"column " + name: digest(col.tobytes()) for name, col in sim.agents.snapshot().items()})
 parts["route flows"] = digest(rec.route_flows.tobytes())
 parts["agent-days"] = str(sim.agent_days)
-print(json.dumps({"build_s": t1 - t0, "run_s": t2 - t1, "agent_days": sim.agent_days, "parts": parts}))
+print(json.dumps({"load_s": load_s, "build_s": t1 - t0, "run_s": t2 - t1, "agent_days": sim.agent_days,
+                  "parts": parts}))
 """
 
 
@@ -120,17 +129,20 @@ def main() -> None:
         print(f"warm-up, {label}: {warm(src):.1f} s")
     times: dict[str, list[float]] = {"old": [], "new": []}
     parts: dict[str, list[dict]] = {"old": [], "new": []}
+    loads: dict[str, list[float]] = {"old": [], "new": []}
     for r in range(args.rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
         for label in order:
             out = child(srcs[label], args.scale, args.end)
             times[label].append(out["run_s"])
+            loads[label].append(out["load_s"])
             parts[label].append(out["parts"])
             print(f"round {r + 1} {label}: run {out['run_s']:.2f} s, {out['agent_days'] / out['run_s']:.3g} "
-                  f"agent-days/s")
+                  f"agent-days/s (kernels loaded in {out['load_s']:.2f} s first)")
     for label in ("old", "new"):
         t = times[label]
-        print(f"{label}: best {min(t):.2f} s, median {statistics.median(t):.2f} s over {len(t)} runs")
+        print(f"{label}: best {min(t):.2f} s, median {statistics.median(t):.2f} s over {len(t)} runs; "
+              f"loading the kernels: median {statistics.median(loads[label]):.2f} s")
     print(f"new / old: best {min(times['new']) / min(times['old']):.3f}, "
           f"median {statistics.median(times['new']) / statistics.median(times['old']):.3f} (below 1: new is faster)")
     report_agreement(parts)

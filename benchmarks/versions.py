@@ -6,10 +6,12 @@
 Each version is a git revision checked out in ``benchmarks/.versions/`` (``WORKTREE``: the
 files as they are now) and imported through ``PYTHONPATH`` by this virtualenv's Python, each
 run in a fresh process that first loads the kernels from the cache (timed apart, as ``corridor
-run`` does under its status message) and then builds and runs the scenario. The machine is shared and noisy, so the versions' runs alternate
-(A B B A A B ...) and the report gives each one's best and median wall time and the ratios.
-Every run also prints a digest of its results (every indicator by name, every agent column,
-agent-days), so a claimed "same numbers" is checked, not assumed.
+run`` does under its status message) and then builds and runs the scenario. The machine is
+shared and noisy, so the versions' runs alternate (A B B A A B ...) and the report gives each
+one's best and median wall time and the ratios. Every run also digests its results (every
+indicator by name, every agent column, route flows, agent-days), and the report says which
+parts the two versions share and whether they are identical: "same numbers" is checked, not
+assumed.
 
 ``--compile`` first times each version's warm-up (the status message of a first ``corridor
 run``) with an empty Numba cache: the compile a new user waits for after installing.
@@ -54,7 +56,7 @@ load_s = time.perf_counter() - t
 from corridor import load_scenario
 from corridor.models.corridor import build_simulation
 from corridor.scenario.loader import scenario_from_dict
-data = load_scenario().canonical()
+data = load_scenario(sys.argv[3] if len(sys.argv) > 3 else None).canonical()
 data["population_scale"] = float(sys.argv[1])
 if sys.argv[2] != "-":
     data["end"] = sys.argv[2]
@@ -97,10 +99,11 @@ def warm(src: Path, env_extra: dict | None = None) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def child(src: Path, scale: float, end: str, env_extra: dict | None = None) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(src), **(env_extra or {})}
+def child(src: Path, scale: float, end: str, scenario: str | None = None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
     t = __import__("time").perf_counter()
-    done = subprocess.run([sys.executable, "-c", CHILD, str(scale), end], env=env, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", CHILD, str(scale), end, *([scenario] if scenario else [])],
+                          env=env, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"{src}: {done.stderr[-2000:]}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -115,11 +118,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--scale", type=float, default=1.0, help="population_scale (default 1: case a)")
     ap.add_argument("--end", default="2010-09-30", help="last day ('-': the scenario's own end)")
+    ap.add_argument("--scenario", help="a built-in scenario or a YAML file (default: the default scenario)")
     ap.add_argument("--compile", action="store_true", help="also time each version's first run, empty cache")
     args = ap.parse_args()
     srcs = {"old": checkout(args.old), "new": checkout(args.new)}
     print(f"old = {args.old} ({srcs['old']}), new = {args.new} ({srcs['new']}); "
-          f"default scenario at scale {args.scale}, end {args.end}; load {os.getloadavg()[0]:.2f}")
+          f"{args.scenario or 'default scenario'} at scale {args.scale}, end {args.end}; "
+          f"load {os.getloadavg()[0]:.2f}")
     if args.compile:
         for label, src in srcs.items():
             with tempfile.TemporaryDirectory() as cache:
@@ -133,7 +138,7 @@ def main() -> None:
     for r in range(args.rounds):
         order = ("old", "new") if r % 2 == 0 else ("new", "old")
         for label in order:
-            out = child(srcs[label], args.scale, args.end)
+            out = child(srcs[label], args.scale, args.end, args.scenario)
             times[label].append(out["run_s"])
             loads[label].append(out["load_s"])
             parts[label].append(out["parts"])

@@ -232,13 +232,17 @@ def warm_up() -> None:
     (a few minutes): a three-day run of the default scenario at a thousandth of its size."""
     from ...scenario.loader import load_scenario, scenario_from_dict
     from . import day
+    from .mechanisms import asylum
+    from .person import Day
 
     data = load_scenario().canonical()
     data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
     sim = build_simulation(scenario_from_dict(data))
     sim.run()
-    # the parallel pass is called from Python only on sampled days with many people, which this
-    # small world never has: load (or compile) it too, on an empty list
-    runner = sim.runner
-    runner._pass(True, np.zeros(0, dtype=np.int64), day.PHASE_BIT["record"], runner.world(sim),
-                 day.day_keys(runner.base_keys, 0), np.zeros(0, dtype=np.uint8), False)
+    # called from Python only on sampled days with many people, or with people waiting for an
+    # asylum decision, which this small world never has: load (or compile) them too, on nobody
+    runner, nobody = sim.runner, np.zeros(0, dtype=np.int64)
+    keys, w = day.day_keys(runner.base_keys, 0), runner.world(sim)
+    runner._pass(True, nobody, day.PHASE_BIT["record"], w, keys, np.zeros(0, dtype=np.uint8), False)
+    asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], np.zeros(0, dtype=np.uint8), False),
+                  False)

@@ -198,7 +198,7 @@ def declared_evidence(scenario: Scenario, specs: Mapping[str, ParamSpec], defaul
         over = spec.parameters.get(name)
         if over is None:
             rows.append(ParameterEvidence(
-                name=name, value=rec.value, unit=rec.unit or pspec.unit, kind=rec.source.kind,
+                name=name, value=rec.value, unit=pspec.unit, kind=rec.source.kind,
                 ref=rec.source.ref, note=rec.source.note, file=rec.file, origin="default",
                 dims=pspec.dims, doc=pspec.doc, default_value=rec.value))
             continue
@@ -206,7 +206,7 @@ def declared_evidence(scenario: Scenario, specs: Mapping[str, ParamSpec], defaul
         src = over.source
         rows.append(ParameterEvidence(
             name=name, value=merge_value(rec.value, over.value),
-            unit=over.unit or rec.unit or pspec.unit, kind=src.kind if src else "scenario",
+            unit=over.unit or pspec.unit, kind=src.kind if src else "scenario",
             ref=src.ref if src else "", note=src.note if src else "set by the scenario without a source",
             file=str(file) if file else "", origin="scenario", dims=pspec.dims, doc=pspec.doc,
             default_value=rec.value, scenario_value=over.value))

@@ -68,7 +68,7 @@ def default_parameters() -> dict[str, ParamRecord]:
         for name, entry in raw.items():
             if name not in PARAM_SPECS:
                 raise DataError(f"unknown parameter {name!r}", where=path, at=name,
-                                expected="a parameter declared in parameters.py")
+                                expected="a parameter declared by a mechanism (corridor evidence lists them)")
             try:
                 ov = ParamOverride.model_validate(entry)
             except ValidationError as exc:
@@ -78,7 +78,11 @@ def default_parameters() -> dict[str, ParamRecord]:
             if ov.source is None:
                 raise DataError("no source", where=path, at=f"{name}.source",
                                 expected="a source (seed, facts, fitted or assumption)")
-            out[name] = ParamRecord(name, ov.value, ov.unit, ov.source, str(path))
+            unit = PARAM_SPECS[name].unit
+            if ov.unit and ov.unit != unit:       # the mechanism's declaration is the one unit
+                raise DataError(f"unit {ov.unit!r} differs from the declared {unit!r}", where=path,
+                                at=f"{name}.unit", expected=f"{unit!r} or no unit")
+            out[name] = ParamRecord(name, ov.value, unit, ov.source, str(path))
     missing = sorted(set(PARAM_SPECS) - set(out))
     if missing:
         raise DataError(f"no default for {', '.join(missing)}", where=DEFAULT_FILES[0])

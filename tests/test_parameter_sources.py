@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from corridor.models.corridor import PARAM_SPECS, default_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +48,19 @@ def test_no_default_rests_on_unverified_memory():
             col = header.index("status")
             for row in map(int, re.findall(r"\d+", rows)):
                 assert table[row - 1][col] != "unverified_memory", f"{name} cites {file} row {row}"
+
+
+def test_a_unit_is_declared_once(tmp_path, monkeypatch):
+    """Units come from the mechanisms' declarations; a defaults file may not contradict one."""
+    from corridor.errors import DataError
+    from corridor.models.corridor import model
+
+    assert all(rec.unit == PARAM_SPECS[name].unit for name, rec in default_parameters().items())
+    text = (model.DEFAULT_FILES[0]).read_text(encoding="utf-8")
+    wrong = tmp_path / "parameters.yaml"
+    wrong.write_text(text.replace("robbery_loss_fraction:\n", "robbery_loss_fraction:\n  unit: percent\n", 1),
+                     encoding="utf-8")
+    monkeypatch.setattr(model, "DEFAULT_FILES", (wrong, model.DEFAULT_FILES[1]))
+    with pytest.raises(DataError, match="unit 'percent' differs from the declared 'share'") as info:
+        default_parameters()
+    assert info.value.at == "robbery_loss_fraction.unit"

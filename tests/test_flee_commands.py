@@ -81,11 +81,16 @@ def test_compare_refuses_scenarios_of_two_models(world, tmp_path):
 
 
 def test_ensemble_of_a_folder(world, tmp_path):
-    res = invoke("ensemble", world, "-n", 3, "--workers", 1, "--out", tmp_path / "ens", "--no-plots")
+    res = invoke("ensemble", world, "-n", 3, "--workers", 1, "--out", tmp_path / "ens")
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "ens" / "ensemble.json").read_text())
     assert doc["members"] == 3 and "arrivals" in doc["years"]["2020"]["indicators"]
     assert "arrivals" in res.stdout
+    # the bands plot shows the pack's own indicators (it once drew only the corridor's: a blank page)
+    import matplotlib.image
+
+    png = matplotlib.image.imread(tmp_path / "ens" / "bands.png")
+    assert (png[..., :3].min(axis=-1) < 0.9).mean() > 0.01     # a blank page: 0.2%
 
 
 def test_scale_sets_hasten(world):

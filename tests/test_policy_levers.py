@@ -44,3 +44,22 @@ def test_without_crime_nothing_is_taken(make_scenario):
     quiet = {**ROBBERS, "predation_per_100km": {"*": 0.0}, "predation_waiting_per_day": {"*": 0.0}}
     sim = _run(make_scenario(parameters={**quiet, "robbery_min_loss_usd": 400}))
     assert sim.recorder.total("robberies") == 0 and (sim.agents.robbed_usd == 0).all()
+
+
+def test_the_caravan_factor_acts_on_members_who_wait(make_scenario):
+    """Predation's person factor is one rule for the road and for waiting: with crime only
+    where people wait, caravan members are protected by ``predation_caravan_factor``."""
+    waiting_only = {
+        "departures_per_year": {"GTM": 0, "MEX": 0}, "caravan_departures_per_day": {"GTM": 20},
+        "predation_per_100km": {"*": 0.0}, "predation_waiting_per_day": {"*": 0.05},
+        "official_extortion_probability": 0.0, "collusion_kidnap_probability": 0.0,   # crimes of officials
+        "retry_after_mx_deportation": {"*": 0.0}, "retry_after_us_return": {"*": 0.0},   # second tries leave the caravan
+    }
+
+    def crimes(factor: float) -> int:
+        sim = _run(make_scenario(parameters={**waiting_only, "predation_caravan_factor": factor}))
+        assert sim.recorder.total("caravan_departures") == sim.recorder.total("departures") > 500
+        return sim.recorder.total("victimizations")
+
+    none, half, full = crimes(0.0), crimes(0.5), crimes(1.0)
+    assert none == 0 < half < full

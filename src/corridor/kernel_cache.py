@@ -1,10 +1,10 @@
 """Numba's on-disk cache of compiled kernels, made stale by any change to the code they inline.
 
-Numba keys a cached function by its own source file's time stamp only. A model's compiled pass
-inlines rules from many modules (each mechanism, the shared draws), so after an edit to one
-mechanism Numba would load the pass compiled from the old rule. Here the stamp of every cached
-function of a model pack is a digest of all the pack's source files plus ``rng_kernels.py``: an
-edit anywhere in the pack recompiles its kernels, and nothing else does.
+Numba stamps a cached function with its own source file only. A model's compiled pass inlines
+rules from many modules (each mechanism, the shared draws), so after an edit to one mechanism
+Numba would load the pass compiled from the old rule. Here the stamp of every cached
+function of a model pack is a digest of all the pack's source files plus ``rng_kernels.py`` and
+``agents.py``: an edit anywhere in the pack recompiles its kernels, and nothing else does.
 
 Registered (once, on ``import corridor``) ahead of Numba's own locators, for the files of this
 package only; ``NUMBA_CACHE_DIR`` is honoured as by Numba.
@@ -21,13 +21,22 @@ from numba.core import caching
 __all__ = ["install", "source_digest"]
 
 _ROOT = Path(__file__).resolve().parent          # src/corridor
-_SHARED = (_ROOT / "rng_kernels.py",)            # inlined into every pack's kernels
+#: compiled into every pack's kernels: the shared draws, and the engine's agent columns (their
+#: order is the order of the fields a compiled rule reads)
+_SHARED = (_ROOT / "rng_kernels.py", _ROOT / "agents.py")
+
+
+def _digest_of(folder: Path) -> str:
+    files = sorted({*folder.rglob("*.py"), *_SHARED})
+    return _digest_files(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in files))
 
 
 @cache
-def _digest_of(folder: Path) -> str:
+def _digest_files(files: tuple) -> str:
+    """Keyed by each file's time and size too, so that a file edited (and reloaded) within one
+    process gets a new digest."""
     h = hashlib.sha256()
-    for path in sorted({*folder.rglob("*.py"), *_SHARED}):
+    for path, _, _ in files:
         h.update(str(path.relative_to(_ROOT)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
@@ -39,10 +48,7 @@ def source_digest(py_file: str | Path) -> str:
     rel = path.relative_to(_ROOT)
     if rel.parts[0] == "models" and len(rel.parts) > 2:
         return _digest_of(_ROOT / "models" / rel.parts[1])
-    h = hashlib.sha256(path.read_bytes())
-    for extra in _SHARED:
-        h.update(extra.read_bytes())
-    return h.hexdigest()
+    return _digest_files(tuple((p, p.stat().st_mtime_ns, p.stat().st_size) for p in (path, *_SHARED)))
 
 
 def _ours(py_file: str) -> bool:

@@ -19,10 +19,13 @@ __all__ = ["plot_bands", "plot_fit", "plot_sensitivity"]
 
 
 def plot_bands(monthly: pa.Table, res: Any, path: Path) -> None:
-    """Monthly median with 50% and 90% bands (all nationalities) of the main indicators."""
+    """Monthly median with 50% and 90% bands (all nationalities) of the main indicators (up to six)."""
     rows = [r for r in monthly.to_pylist() if r["nationality"] == "total"]
-    names = [n for n in MAIN_INDICATORS if any(r["indicator"] == n for r in rows)]
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8), sharex=True)
+    present = list(dict.fromkeys(r["indicator"] for r in rows))
+    # the corridor's main indicators; any other pack's (Flee: agents, arrivals, ...) as they come
+    names = [n for n in MAIN_INDICATORS if n in present] or present[:6]
+    n_rows = 1 if len(names) <= 3 else 2
+    fig, axes = plt.subplots(n_rows, 3, figsize=(15, 4 * n_rows), sharex=True, squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         sel = [r for r in rows if r["indicator"] == name]
         x = [np.datetime64(r["period"]) for r in sel]

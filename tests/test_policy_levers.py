@@ -53,7 +53,7 @@ def test_the_caravan_factor_acts_on_members_who_wait(make_scenario):
         "departures_per_year": {"GTM": 0, "MEX": 0}, "caravan_departures_per_day": {"GTM": 20},
         "predation_per_100km": {"*": 0.0}, "predation_waiting_per_day": {"*": 0.05},
         "official_extortion_probability": 0.0, "collusion_kidnap_probability": 0.0,   # crimes of officials
-        "retry_after_mx_deportation": {"*": 0.0}, "retry_after_us_return": {"*": 0.0},   # second tries leave the caravan
+        "retry_after_mx_deportation": {"*": 0.0}, "retry_after_us_return": {"*": 0.0},  # a second try: no caravan
     }
 
     def crimes(factor: float) -> int:

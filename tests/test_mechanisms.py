@@ -135,13 +135,13 @@ def test_tables_are_the_union_of_the_declarations():
     assert world.Params._fields == (*world.PARAM_SPECS, *(n for m in MECHANISMS for n in m.derived))
     assert PHASES == ("policies", *(m.name for m in MECHANISMS))
     for m in MECHANISMS:
-        assert m.doc and (m.rule is not None or m.coupled is not None), m.name
+        assert m.doc and (m.rule is not None or m.coupled), m.name
         for name in m.also_counts:
             assert name in {i.name for i in world.INDICATORS}, (m.name, name)
 
 
 def _module_source(m: Mechanism) -> str:
-    fn = (m.rule or m.coupled).py_func
+    fn = (m.rule or m.coupled[0]).py_func
     return inspect.getsource(sys.modules[fn.__module__])
 
 
@@ -167,7 +167,8 @@ def test_a_mechanism_uses_only_what_it_declares(mech):
     owners = {p.name: m.name for m in MECHANISMS for p in m.parameters} | \
         {n: m.name for m in MECHANISMS for n in m.derived}
     assert all(name in owners for name in used["params"]), used["params"] - set(owners)
-    assert foreign <= {"north_wait_days", "robbery_loss_fraction", "kidnap_days", "retry_wait_days_us",
+    assert foreign <= {"north_wait_days", "robbery_loss_fraction", "robbery_min_loss_usd", "kidnap_days",
+                       "retry_wait_days_us",
                        "us_removal_to_south_mexico_share", "us_removal_south_location", "expulsion_days"}, \
         (mech.name, sorted(foreign))
     assert used["streams"] <= {s.name for s in mech.streams}, (mech.name, used["streams"])
@@ -190,20 +191,32 @@ def test_declared_columns_are_what_the_rule_touches(mech):
     assert found.other_rows == [], found.other_rows      # the person's own row only
 
 
+def _neighbour_helper(tbl, j):
+    tbl.timer[j + 1] = 0                                     # a helper writing the next row
+
+
 def test_a_coupled_rule_is_caught():
-    """A crowding rule that reads other people's rows, or the day's tallies, cannot pass as
-    a per-person rule."""
+    """A crowding rule that reads other people's rows, or the day's tallies, or flags another
+    position, cannot pass as a per-person rule, however it reaches them."""
     def crowding(s, i, w, d):
         a = w.agents
         if a.loc[s - 1] == a.loc[s]:                        # the neighbour in the table
             a.timer[s] += 1
         if d.counts[0, a.nationality[s], a.loc[s]] > 10:    # how many others did something today
             a.status[s] = 0
+        _neighbour_helper(w.agents, s)                      # through a helper, by another name
+        d.flags[i + 1] |= 1                                  # someone else's flag
+        s = a.route[s]                                       # then "s" is somebody else
+        a.timer[s] = 0
 
     found = touches(crowding)
-    assert len(found.other_rows) == 2, found.other_rows
-    assert "loc[s - 1]" in found.other_rows[0]
+    assert len(found.other_rows) == 5, found.other_rows
+    assert any("loc[s - 1]" in x for x in found.other_rows)
     assert any("tallies are write-only" in x for x in found.other_rows)
+    assert any("timer[j + 1] in _neighbour_helper" in x for x in found.other_rows)
+    assert any("another position" in x for x in found.other_rows)
+    assert any("s rebound" in x for x in found.other_rows)
+    assert {"loc", "timer", "nationality", "route"} <= found.reads and {"timer", "status"} <= found.writes
 
 
 def test_the_pass_calls_every_rule_in_the_registry_order():
@@ -220,6 +233,30 @@ def test_the_pass_calls_every_rule_in_the_registry_order():
                 for m in day.PASS]
     expected = [(bit, name.replace("us_interior.", "interior.")) for bit, name in expected]
     assert calls == expected
+
+
+def _calls(fn) -> list[str]:
+    """``module.function`` of every call in ``fn``'s source, in order."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(getattr(fn, "py_func", fn))))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    return [ast.unparse(n.func) for n in sorted(calls, key=lambda n: (n.lineno, n.col_offset))]
+
+
+def _named(fn) -> str:
+    module = fn.py_func.__module__.rsplit(".", 1)[1]
+    return f"{'interior' if module == 'us_interior' else module}.{fn.py_func.__name__}"
+
+
+def test_the_coupled_steps_run_in_the_registry_order():
+    """The day runs the registry's coupled steps after the pass, in order, in the compiled day
+    and in the day run phase by phase; new people's draws are the registry's entry."""
+    coupled = [_named(f) for m in MECHANISMS for f in m.coupled]
+    assert coupled == ["asylum.decide", "interior.admit", "interior.arrest_and_remove"]
+    for fn in (day.run_days, runner.CompiledDay._day_phase_by_phase):
+        assert [c for c in _calls(fn) if c in coupled] == coupled, fn
+    entries = [_named(m.entry) for m in MECHANISMS if m.entry is not None]
+    assert entries == ["departures.new_person"]
+    assert [c for c in _calls(day.pass_chunk) + _calls(day.new_people) if c == entries[0]] == entries * 2
 
 
 def test_the_agent_table_refuses_to_replace_a_column(tiny_sim):

@@ -189,8 +189,6 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
     p_nat, p_loc, p_flag, p_uid = people
     cum, heap_thr, heap_slot, heap_n = pool
     a = w.agents
-    whole = np.int64(capacity)
-    frac = capacity - whole
     agent_days = 0
     for tick in range(t0, t1):
         j = tick - t0
@@ -224,8 +222,7 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
         d = Day(keys, counts[0], flows[0], flags, rec)
         cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
         if cands.size:
-            extra = 1 if cands.size > whole and frac > 0 and capacity_u[j] < frac else 0
-            n_done = min(cands.size, whole + extra)
+            n_done = asylum.decisions_today(cands.size, capacity, capacity_u[j])
             if n_done:
                 asylum.decide(cands, n_done, w, d, True)
 

@@ -65,6 +65,6 @@ class Mechanism:
     derive: Callable[[Any, Any], Mapping[str, Any]] | None = None
     rule: Any = None                                # per-person rule, compiled
     entry: Any = None                               # per-person draws of people who left home today
-    coupled: Any = None                             # the coupled step, when there is one
+    coupled: tuple = ()                             # the coupled steps, in the order they run
     reads: tuple[str, ...] = field(default=())      # agent columns the rule and entry read
     writes: tuple[str, ...] = field(default=())     # agent columns the rule and entry write

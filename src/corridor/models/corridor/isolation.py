@@ -3,11 +3,13 @@ and whether it ever reaches another person's row.
 
 The fused pass (see :mod:`.day`) runs every person's whole day before the next person's, which
 gives the phase-by-phase result only while no rule reads or writes another person's state. This
-module reads a rule's source (and, through calls that pass the world on, its helpers') and
-reports every agent column indexed by anything but the person's own slot ``s``: a mechanism
-that couples people (a capacity, a crowding effect) cannot slip into the pass unnoticed. It
-also derives the columns each rule reads and writes, which ``tests/test_mechanisms.py``
-compares with what the mechanism declares.
+module reads a rule's source (and, through calls that pass the world or the agent table on, its
+helpers') and reports every agent column indexed by anything but the person's own slot ``s``,
+any rebinding of ``s``, any day flag set for another position than the person's ``i``, and any
+read of the day's tallies (other people add to them): a mechanism that couples people (a
+capacity, a crowding effect) cannot slip into the pass unnoticed. It also derives the columns
+each rule reads and writes, which ``tests/test_mechanisms.py`` compares with what the mechanism
+declares.
 """
 
 from __future__ import annotations
@@ -24,85 +26,97 @@ __all__ = ["Touches", "touches"]
 class Touches:
     reads: set[str] = field(default_factory=set)
     writes: set[str] = field(default_factory=set)
-    other_rows: list[str] = field(default_factory=list)   # "column[index] in function:line"
+    other_rows: list[str] = field(default_factory=list)   # "what, in function:line"
 
 
 def _source_function(fn):
     return getattr(fn, "py_func", fn)
 
 
-def touches(rule, _seen: set | None = None) -> Touches:
-    """The agent columns ``rule(s, ..., w, ...)`` reads and writes, following helpers that are
-    given the world (``w``) or the agent columns (``a``), and the accesses that index a column
-    by anything but ``s``."""
+def touches(rule, agents: frozenset = frozenset({"a"}), worlds: frozenset = frozenset({"w"}),
+            _seen: set | None = None) -> Touches:
+    """The agent columns ``rule`` reads and writes, and every access that is not the person's
+    own. ``agents``: the names bound to the agent table; ``worlds``: to the world (whose
+    ``.agents`` is the table). Helpers the rule calls with the table or the world are followed,
+    with their own parameter names."""
     fn = _source_function(rule)
     seen = set() if _seen is None else _seen
     out = Touches()
-    if fn in seen:
+    if (fn, agents, worlds) in seen:
         return out
-    seen.add(fn)
+    seen.add((fn, agents, worlds))
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    agents = {"a"}               # names bound to w.agents
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute) \
-                and node.value.attr == "agents":
-            agents.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
-            for t, v in zip(node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else [],
-                            node.value.elts, strict=False):
-                if isinstance(v, ast.Attribute) and v.attr == "agents" and isinstance(t, ast.Name):
-                    agents.add(t.id)
+    table = set(agents)
+
+    def is_table(node) -> bool:
+        """``a`` (a name bound to the table) or ``w.agents``."""
+        return (isinstance(node, ast.Name) and node.id in table) or (
+            isinstance(node, ast.Attribute) and node.attr == "agents"
+            and isinstance(node.value, ast.Name) and node.value.id in worlds)
+
+    for node in ast.walk(tree):          # local names for the table: a = w.agents; a, p = w.agents, ...
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            pairs = zip(target.elts, value.elts, strict=False) \
+                if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) else [(target, value)]
+            table.update(t.id for t, v in pairs if isinstance(t, ast.Name) and is_table(v))
 
     def column(node) -> str | None:
-        """``a.col`` or ``w.agents.col``: the column's name."""
-        if isinstance(node, ast.Attribute):
-            base = node.value
-            if isinstance(base, ast.Name) and base.id in agents:
-                return node.attr
-            if isinstance(base, ast.Attribute) and base.attr == "agents":
-                return node.attr
-        return None
+        return node.attr if isinstance(node, ast.Attribute) and is_table(node.value) else None
 
+    where = f"in {fn.__name__}"
     written, summed = set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Subscript) and _tally(node.target.value):
-            summed.add(id(node.target))
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AugAssign):
-            targets = [node.target]
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else []
         for t in targets:
+            names = t.elts if isinstance(t, ast.Tuple) else [t]
+            if any(isinstance(x, ast.Name) and x.id == "s" for x in names):
+                out.other_rows.append(f"s rebound {where}:{node.lineno}")
             if isinstance(t, ast.Subscript) and column(t.value):
                 written.add(id(t))
                 out.writes.add(column(t.value))
                 if isinstance(node, ast.AugAssign):
                     out.reads.add(column(t.value))
+            if isinstance(node, ast.AugAssign) and isinstance(t, ast.Subscript) and _day_field(t.value):
+                summed.add(id(t))
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript) and column(node.value):
             name = column(node.value)
             if id(node) not in written:
                 out.reads.add(name)
-            if not (isinstance(node.slice, ast.Name) and node.slice.id == "s"):
-                out.other_rows.append(f"{name}[{ast.unparse(node.slice)}] in {fn.__name__}:{node.lineno}")
-        elif isinstance(node, ast.Subscript) and _tally(node.value) and id(node) not in summed:
-            out.other_rows.append(f"{ast.unparse(node)} read in {fn.__name__}:{node.lineno} (tallies are write-only)")
+            if not _is_name(node.slice, "s"):
+                out.other_rows.append(f"{name}[{ast.unparse(node.slice)}] {where}:{node.lineno}")
+        elif isinstance(node, ast.Subscript) and _day_field(node.value) in ("counts", "flows") \
+                and id(node) not in summed:
+            out.other_rows.append(f"{ast.unparse(node)} read {where}:{node.lineno} (tallies are write-only)")
+        elif isinstance(node, ast.Subscript) and _day_field(node.value) == "flags" and not _is_name(node.slice, "i"):
+            out.other_rows.append(f"{ast.unparse(node)} {where}:{node.lineno} (a flag of another position)")
         if isinstance(node, ast.Call):
-            passed = {a.id for a in node.args if isinstance(a, ast.Name)}
-            if passed & ({"w"} | agents):
-                callee = _resolve(fn, node.func)
-                if callee is not None:
-                    sub = touches(callee, seen)
-                    out.reads |= sub.reads
-                    out.writes |= sub.writes
-                    out.other_rows += sub.other_rows
+            callee = _resolve(fn, node.func)
+            if callee is None:
+                continue
+            params = list(inspect.signature(callee).parameters)
+            sub_agents = frozenset(params[k] for k, arg in enumerate(node.args) if k < len(params) and is_table(arg))
+            sub_worlds = frozenset(params[k] for k, arg in enumerate(node.args)
+                                   if k < len(params) and isinstance(arg, ast.Name) and arg.id in worlds)
+            if sub_agents or sub_worlds:
+                sub = touches(callee, sub_agents, sub_worlds, seen)
+                out.reads |= sub.reads
+                out.writes |= sub.writes
+                out.other_rows += sub.other_rows
     return out
 
 
-def _tally(node) -> bool:
-    """``d.counts`` or ``d.flows``: the day's tallies, which other people add to too."""
-    return isinstance(node, ast.Attribute) and node.attr in ("counts", "flows") \
-        and isinstance(node.value, ast.Name) and node.value.id == "d"
+def _is_name(node, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _day_field(node) -> str | None:
+    """``d.counts``, ``d.flows``, ``d.flags``: the day's tallies and flags, shared by everyone."""
+    if isinstance(node, ast.Attribute) and _is_name(node.value, "d") and node.attr in ("counts", "flows", "flags"):
+        return node.attr
+    return None
 
 
 def _resolve(fn, func):

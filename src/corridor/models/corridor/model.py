@@ -250,3 +250,4 @@ def warm_up() -> None:
     runner._pass(True, nobody, day.PHASE_BIT["record"], w, keys, np.zeros(0, dtype=np.uint8), False)
     asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], np.zeros(0, dtype=np.uint8), False),
                   False)
+    asylum.decisions_today(0, 1.0, 0.0)

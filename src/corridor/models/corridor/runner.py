@@ -110,12 +110,8 @@ class CompiledDay:
         d0 = (keys, self.counts[0], self.flows[0], flags, recording)
         cands = day.flagged(live, flags, FLAG_CANDIDATE)
         if cands.size:
-            capacity = float(sim.params.asylum_decisions_per_day) * sim.world.population_scale
-            whole = int(capacity)
-            extra = False
-            if cands.size > whole and capacity - whole > 0:
-                extra = sim.streams.generator("asylum_capacity", tick).random() < capacity - whole
-            n_done = min(cands.size, whole + int(extra))
+            capacity, u = asylum.daily_capacity(sim, tick, tick + 1)
+            n_done = asylum.decisions_today(cands.size, capacity, u[0])
             if n_done:
                 asylum.decide(cands, n_done, w, day.Day(*d0), False)
         t3 = clock()
@@ -187,10 +183,7 @@ class CompiledDay:
             people = (p.nationality.astype(np.int64), p.origin.astype(np.int16), p.caravan, p.uid.astype(np.int64))
         a.reserve(int(day_start[-1]))
         w = self.world(sim)
-        capacity = float(sim.params.asylum_decisions_per_day) * sim.world.population_scale
-        capacity_u = np.zeros(t1 - t0)
-        if capacity - int(capacity) > 0:
-            capacity_u = np.array([sim.streams.generator("asylum_capacity", t).random() for t in range(t0, t1)])
+        capacity, capacity_u = asylum.daily_capacity(sim, t0, t1)
         sim.tick = t0
         live = sim.live_slots()
         parallel = numba.get_num_threads() > 1

@@ -51,6 +51,26 @@ def apply_or_wait(s, i, w, d):
             d.flags[i] |= FLAG_CANDIDATE
 
 
+def daily_capacity(sim, first: int, last: int) -> tuple[float, np.ndarray]:
+    """Decisions a day (scaled with the population) and, for days ``first..last-1``, the uniform
+    that decides whether the fraction of a decision is taken that day (zeros when the capacity
+    is whole)."""
+    capacity = float(sim.params.asylum_decisions_per_day) * sim.world.population_scale
+    if capacity - int(capacity) > 0:
+        return capacity, np.array([sim.streams.generator("asylum_capacity", t).random() for t in range(first, last)])
+    return capacity, np.zeros(last - first)
+
+
+@njit(cache=True)
+def decisions_today(n_cands, capacity, u):
+    """How many of today's candidates the commission decides on: the whole daily capacity, and
+    one more with the chance of its fraction (``u``: the day's uniform)."""
+    whole = np.int64(capacity)
+    frac = capacity - whole
+    extra = 1 if n_cands > whole and frac > 0 and u < frac else 0
+    return min(n_cands, whole + extra)
+
+
 @njit(cache=True)
 def _stable_order(key):
     """Indices sorting ``key`` ascending, ties in index order (a bottom-up merge sort)."""
@@ -142,7 +162,7 @@ MECHANISM = Mechanism(
     streams=(Stream("asylum_apply", "applies at an office"), Stream("asylum_abandon", "leaves the queue today"),
              Stream("asylum_decision", "protection granted"), Stream("asylum_stay", "a refugee stays in Mexico")),
     rule=apply_or_wait,
-    coupled=decide,
+    coupled=(decide,),
     reads=("status", "route", "applied_asylum", "documents", "loc", "caravan", "nationality", "uid",
            "days_in_status"),
     writes=("applied_asylum", "documents", "status", "days_in_status", "live", "route"),

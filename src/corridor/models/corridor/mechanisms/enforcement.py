@@ -21,6 +21,7 @@ from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
 from ..person import bern, count, draw, hit, resume, set_status
 from ..states import DOCUMENTS, GROUPS, Status
+from . import predation
 
 INF = float("inf")
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
@@ -85,7 +86,7 @@ def detain_or_deport(s, i, w, d):
         count(d, x.victimizations, n, here)
         count(d, x.robberies, n, here)
         count(d, x.victimizations_by_officials, n, here)
-        a.money[s] = a.money[s] * np.float32(1.0 - p.robbery_loss_fraction)
+        predation.take_money(s, w, p.robbery_loss_fraction, p.robbery_min_loss_usd)   # robbed, by officials
         return
     count(d, x.detentions_mexico, n, here)
     if a.group[s] == FAMILY and bern(d, k.separation, ident, p.family_separation_probability):
@@ -162,7 +163,7 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=detain_or_deport,
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_detect", "route", "caravan", "documents",
-           "card_days", "money", "group"),
+           "card_days", "money", "robbed_usd", "group"),
     writes=("loc", "documents", "status", "days_in_status", "live", "route", "timer", "progress", "money",
-            "applied_asylum"),
+            "robbed_usd", "applied_asylum"),
 )

@@ -6,10 +6,10 @@ documents and caravan (``predation_caravan_factor``: the numbers of a caravan ac
 and in camp alike). The type of crime is drawn from ``predation_outcome_share``: a robbery
 takes ``robbery_loss_fraction`` of the money carried, but at least ``robbery_min_loss_usd``
 (everything, from someone who carries less); the kidnapped are held ``kidnap_days`` and then
-killed or set free without their money. What criminals took from a person adds up in the
-column ``robbed_usd``. Documents act only through ``predation_document_factor`` (1 by default:
-the source article argues criminals ignore papers, seed 000), so a user can test the opposite
-assumption.
+killed or set free without their money. What robbers (and extorting officials, see
+enforcement) took from a person adds up in the column ``robbed_usd``. Documents act only
+through ``predation_document_factor`` (1 by default: the source article argues criminals
+ignore papers, seed 000), so a user can test the opposite assumption.
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ def leg_hazard(w, r, m, km, factor):
 
 
 @njit(cache=True, inline="always")
-def _take_money(s, w, share, at_least):
-    """Criminals take ``share`` of the money carried, but at least ``at_least`` dollars (or all
-    there is); what they take adds up in ``robbed_usd``."""
+def take_money(s, w, share, at_least):
+    """Robbers (or extorting officials) take ``share`` of the money carried, but at least
+    ``at_least`` dollars (or all there is); what they take adds up in ``robbed_usd``."""
     a = w.agents
     before = a.money[s]
     after = before * np.float32(1.0 - share)
@@ -68,7 +68,7 @@ def attack(s, i, w, d):
             count(d, x.deaths, n, a.loc[s])
             set_status(a, s, Status.DEAD)
         else:
-            _take_money(s, w, 1.0, 0.0)         # set free without their money
+            take_money(s, w, 1.0, 0.0)         # set free without their money
             resume(w, s)
     st = a.status[s]
     if not (st == Status.TRANSIT or st == Status.WAITING_NORTH or st == Status.ASYLUM_MX
@@ -84,7 +84,7 @@ def attack(s, i, w, d):
     count(d, x.victimizations, n, here)
     if kind == ROBBERY:
         count(d, x.robberies, n, here)
-        _take_money(s, w, p.robbery_loss_fraction, p.robbery_min_loss_usd)
+        take_money(s, w, p.robbery_loss_fraction, p.robbery_min_loss_usd)
     elif kind == KIDNAPPING:
         count(d, x.kidnappings, n, here)
         a.route[s] = -1
@@ -131,7 +131,7 @@ MECHANISM = Mechanism(
     ),
     columns=(
         Column("exposure_prey", "float32", 0.0, "today's predation hazard (integrated), then reset"),
-        Column("robbed_usd", "float32", 0.0, "money criminals have taken from the person (US dollars)"),
+        Column("robbed_usd", "float32", 0.0, "money robbers and extorting officials took from the person (USD)"),
     ),
     indicators=(
         Indicator("victimizations", "flow", "crimes against migrants (all types)"),

@@ -36,16 +36,18 @@ def stock(s, w, d, delta):
 
 
 @njit(cache=True, inline="always")
-def end_of_day(s, i, w, d):
-    """Stocks, then one day less on timers and one day more in status."""
-    a = w.agents
-    stock(s, w, d, 1)
-    # timer and card: max(x - 1, 0); exposures back to 0 (stores only where something changes)
+def _timers(a, s):
+    """One day less on the status timer: max(timer - 1, 0)."""
     t = a.timer[s]
     if t > 0:
         a.timer[s] = t - 1
     elif t < 0:
         a.timer[s] = 0
+
+
+@njit(cache=True, inline="always")
+def _card_and_exposures(a, s):
+    """One day less on a visitor card; the day's hazards back to 0 (stores only where needed)."""
     t = a.card_days[s]
     if t > 0:
         a.card_days[s] = t - 1
@@ -55,8 +57,32 @@ def end_of_day(s, i, w, d):
         a.exposure_detect[s] = 0.0
     if a.exposure_prey[s] != 0:
         a.exposure_prey[s] = 0.0
+
+
+@njit(cache=True, inline="always")
+def _one_more_day(a, s):
     if a.days_in_status[s] < 32767:
         a.days_in_status[s] += 1
+
+
+@njit(cache=True, inline="always")
+def end_of_day(s, i, w, d):
+    """Stocks, then one day less on timers and one day more in status."""
+    stock(s, w, d, 1)
+    _timers(w.agents, s)
+    _card_and_exposures(w.agents, s)
+    _one_more_day(w.agents, s)
+
+
+@njit(cache=True, inline="always")
+def catch_up(s, w, d, card_done):
+    """The record step of someone a coupled mechanism brought back into the simulation after
+    the pass (``card_done``: their card and hazards were already counted today)."""
+    stock(s, w, d, 1)
+    _timers(w.agents, s)
+    if not card_done:
+        _card_and_exposures(w.agents, s)
+    _one_more_day(w.agents, s)
 
 
 MECHANISM = Mechanism(

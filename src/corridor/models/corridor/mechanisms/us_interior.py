@@ -26,7 +26,7 @@ from ....rng_kernels import unif
 from ..declare import Mechanism, Stream
 from ..person import bern, count
 from .border import remove
-from .record import stock
+from .record import catch_up
 
 INF = float("inf")
 
@@ -147,16 +147,8 @@ def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, listed, recorded):
         a.live[s] = True
         remove(s, w, d, w.streams.interior_removal_route)
         if recorded:
-            stock(s, w, d, 1)
-            t = a.timer[s]
-            a.timer[s] = t - 1 if t > 0 else 0
             k = np.searchsorted(listed, s)
-            if not (k < listed.size and listed[k] == s):
-                t = a.card_days[s]
-                a.card_days[s] = t - 1 if t > 0 else 0
-                a.exposure_detect[s] = 0.0
-                a.exposure_prey[s] = 0.0
-            a.days_in_status[s] = 1
+            catch_up(s, w, d, k < listed.size and listed[k] == s)
     return out[:n_out]
 
 
@@ -179,5 +171,5 @@ MECHANISM = Mechanism(
     streams=(Stream("interior_budget", "the arrest threshold drawn on entry"),
              Stream("interior_removal", "an arrest ends in removal"),
              Stream("interior_removal_route", "removal route after an arrest")),
-    coupled=arrest_and_remove,
+    coupled=(admit, arrest_and_remove),
 )

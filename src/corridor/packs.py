@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .indicators import Indicator
     from .results.run import RunResult
 
-__all__ = ["ModelPack", "PackScenario", "FinishedRun", "REGISTRY", "names", "get", "register",
+__all__ = ["ModelPack", "PackScenario", "FinishedRun", "REGISTRY", "names", "get",
            "for_arg", "for_scenario", "load_any"]
 
 
@@ -134,12 +134,6 @@ _loaded: dict[str, ModelPack] = {}
 
 def names() -> tuple[str, ...]:
     return tuple(REGISTRY)
-
-
-def register(name: str, target: str) -> None:
-    """Add (or replace) a pack: ``target`` is ``"module:attribute"``."""
-    REGISTRY[name] = target
-    _loaded.pop(name, None)
 
 
 def get(name: str) -> ModelPack:

@@ -4,7 +4,8 @@ Detection hazard = km-integrated exposure from the day's travel (by state and mo
 daily hazard for foreigners waiting in a place in Mexico; both scale with the documents held
 (a visa or refugee status protects; a regional visitor card only while valid and only in
 the states where it is valid) and with caravan membership. Mexicans are not detected by
-Mexico. A detection may end in extortion by officials and release; otherwise the person is
+Mexico. A detection may end in extortion by officials and release (they take money by the
+robbers' rule, ``predation.take_money``); otherwise the person is
 detained (a family may be separated; officials may hand the person to criminals; an
 unaccompanied minor may be taken into child protection and asylum). Detainees are deported
 after ``detention_days`` to the place Mexico returns their nationality to, where they may

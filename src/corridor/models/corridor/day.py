@@ -96,6 +96,24 @@ def new_people(lo, hi, w, keys, counts, rec):
 
 
 @njit(cache=True)
+def add_rows(agents, n, people, lo, hi):
+    """Rows for ``people[lo:hi]`` (nationality, home, caravan flag, identity: see
+    ``runner.people_arrays``), written from row ``n`` on: people in transit at home on their
+    first journey (rows past the table's count hold the other columns' defaults)."""
+    p_nat, p_loc, p_flag, p_uid = people
+    for i in range(lo, hi):
+        s = n + i - lo
+        agents.nationality[s] = p_nat[i]
+        agents.origin[s] = p_loc[i]
+        agents.loc[s] = p_loc[i]
+        agents.status[s] = Status.TRANSIT
+        agents.live[s] = True
+        agents.attempts[s] = 1
+        agents.caravan[s] = p_flag[i]
+        agents.uid[s] = p_uid[i]
+
+
+@njit(cache=True)
 def flagged(slots, flags, flag):
     """Slots whose day flag has bit ``flag`` (in slot order)."""
     k = 0
@@ -186,7 +204,6 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
     ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
     before a day starts, when the interior heaps might overflow that day. Returns (next day,
     rows in use, index of people still in the simulation, agent-days added)."""
-    p_nat, p_loc, p_flag, p_uid = people
     cum, heap_thr, heap_slot, heap_n = pool
     a = w.agents
     agent_days = 0
@@ -197,16 +214,7 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
             return tick, n, live_index, agent_days
         rec = tick >= first_rec
         keys = day_keys(base_keys, tick)
-        for i in range(lo, hi):                  # the day's new people (their draws: in the pass)
-            s = n + i - lo
-            a.nationality[s] = p_nat[i]
-            a.origin[s] = p_loc[i]
-            a.loc[s] = p_loc[i]
-            a.status[s] = Status.TRANSIT
-            a.live[s] = True
-            a.attempts[s] = 1
-            a.caravan[s] = p_flag[i]
-            a.uid[s] = p_uid[i]
+        add_rows(a, n, people, lo, hi)           # the day's new people (their draws: in the pass)
         live = _append_range(live_index, n, n + hi - lo)
         new_from = np.uint64(n)
         n += hi - lo

@@ -24,7 +24,6 @@ from . import day
 from .mechanisms import asylum, departures
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE
-from .states import Status
 from .world import INDICATOR_IDS, STREAM_IDS, STREAMS, Params, World, agents_of, pack_params
 
 __all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY"]
@@ -35,11 +34,12 @@ PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per
 assert day.PASS[-1].name == "record", "the record step ends the pass (the coupled steps run before it)"
 
 
-def add_people(sim: Simulation, people: departures.NewPeople) -> np.ndarray:
-    """Append new departures to the agent table; returns their slots."""
-    return sim.agents.add(people.nationality.size, nationality=people.nationality, origin=people.origin,
-                          loc=people.origin, status=int(Status.TRANSIT), live=True, attempts=1,
-                          caravan=people.caravan, uid=people.uid)
+def people_arrays(people: departures.NewPeople | None) -> tuple:
+    """New people as the compiled day takes them (``day.add_rows``), with fixed dtypes."""
+    if people is None:
+        return np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(0, np.int64)
+    return (people.nationality.astype(np.int64), people.origin.astype(np.int16), people.caravan,
+            people.uid.astype(np.int64))
 
 
 class CompiledDay:
@@ -89,11 +89,14 @@ class CompiledDay:
         t0 = clock()
         keys = day.day_keys(self.base_keys, tick)
         out = departures.new_people_days(sim, tick, tick + 1)
-        if out is not None:
-            first = a.n
-            add_people(sim, out[0])
-            day.new_people(first, a.n, self.world(sim), keys, self.counts[0], recording)
+        new = 0 if out is None else int(out[1][-1])
+        a.reserve(new)
         w = self.world(sim)
+        if new:
+            first = a.n
+            day.add_rows(w.agents, first, people_arrays(out[0]), 0, new)
+            a.commit(first + new)
+            day.new_people(first, a.n, w, keys, self.counts[0], recording)
         live = sim.live_slots()
         # not a share: a day's departures can be one-off (a crowd leaving on day 0) and would
         # then weigh on every block
@@ -107,13 +110,13 @@ class CompiledDay:
             self._time(timings, m.name, clock() - t)
         t2 = clock()
 
-        d0 = (keys, self.counts[0], self.flows[0], flags, recording)
+        d = day.Day(keys, self.counts[0], self.flows[0], flags, recording)
         cands = day.flagged(live, flags, FLAG_CANDIDATE)
         if cands.size:
             capacity, u = asylum.daily_capacity(sim, tick, tick + 1)
             n_done = asylum.decisions_today(cands.size, capacity, u[0])
             if n_done:
-                asylum.decide(cands, n_done, w, day.Day(*d0), False)
+                asylum.decide(cands, n_done, w, d, False)
         t3 = clock()
         self._time(timings, "asylum", t3 - t2)
 
@@ -121,8 +124,8 @@ class CompiledDay:
         if self.pool.room() < entrants.size:
             self.pool.grow(int(self.pool.size.max(initial=0)) + entrants.size)
         cum, thr, slot, size = self.pool.arrays()
-        interior.admit(entrants, w, day.Day(*d0), cum, thr, slot, size)
-        revived = interior.arrest_and_remove(w, day.Day(*d0), cum, thr, slot, size, live, False)
+        interior.admit(entrants, w, d, cum, thr, slot, size)
+        revived = interior.arrest_and_remove(w, d, cum, thr, slot, size, live, False)
         everyone = day.merge_sorted(live, revived) if revived.size else live
         t4 = clock()
         self._time(timings, interior.MECHANISM.name, t4 - t3)
@@ -175,12 +178,8 @@ class CompiledDay:
         a, rec = sim.agents, sim.recorder
         self._fit_buffers()
         out = departures.new_people_days(sim, t0, t1)
-        if out is None:
-            people = (np.zeros(0, np.int64), np.zeros(0, np.int16), np.zeros(0, np.int8), np.zeros(0, np.int64))
-            day_start = np.zeros(t1 - t0 + 1, dtype=np.int64)
-        else:
-            p, day_start = out
-            people = (p.nationality.astype(np.int64), p.origin.astype(np.int16), p.caravan, p.uid.astype(np.int64))
+        people = people_arrays(None if out is None else out[0])
+        day_start = np.zeros(t1 - t0 + 1, dtype=np.int64) if out is None else out[1]
         a.reserve(int(day_start[-1]))
         w = self.world(sim)
         capacity, capacity_u = asylum.daily_capacity(sim, t0, t1)

@@ -66,26 +66,23 @@ CASES = [
      ["locations.csv", "row 6", "column population", "whole number"]),
     ("locations.csv", '"F","EF","DEF",1.0,1.0,"camp"', '"F","EF","DEF",1.0,1.0,"tent"',
      ["locations.csv", "row 8", "location_type", "conflict_zone"]),
-    ("locations.csv", '"C2","C","ABC",1.0,1.0', '"C","C","ABC",1.0,1.0', ["duplicate location 'C'"]),
     ("locations.csv", '"A","AB","ABC",1.0,1.0', '"A","AB","ABC",91.0,1.0', ["latitude", "[-90, 90]"]),
     ("routes.csv", '"C","D",150,0', '"C","Q",150,0', ["routes.csv", "row 5", "column name2", "'Q'"]),
     ("routes.csv", '"C","D",150,0', '"C","D",-150,0', ["routes.csv", "row 5", "distance", "[0, inf]"]),
     ("routes.csv", '"C","D",150,0', '"C","C",150,0', ["routes.csv", "itself"]),
     ("closures.csv", "country,ABC,DEF,5,8", "country,ABC,XYZ,5,8", ["closures.csv", "row 2", "unknown country"]),
-    ("closures.csv", "country,ABC,DEF,5,8", "country,ABC,DEF,8,5", ["closures.csv", "ends (day 5) before"]),
     ("closures.csv", "country,ABC,DEF,5,8", "border,ABC,DEF,5,8", ["closure type 'border'"]),
     ("closures.csv", "country,ABC,DEF,5,8", "country,ABC,DEF,five,8", ["closure_start", "whole number"]),
-    ("conflicts.csv", "#Day, A, B", "#Day, A, Z", ["conflicts.csv", "row 1", "unknown location 'Z'"]),
     ("conflicts.csv", "3,1,1", "3,1,x", ["conflicts.csv", "row 5", "'x' is not a number"]),
-    ("conflicts.csv", "3,1,1", "7,1,1", ["conflicts.csv", "row 5", "consecutive days"]),
+    ("conflicts.csv", "3,1,1", "3,1,1,1", ["conflicts.csv", "row 5", "4 columns, the header has 3"]),
+    ("conflicts.csv", "3,1,1", "3,1", ["conflicts.csv", "row 5", "2 columns, the header has 3"]),
+    ("conflicts.csv", "#Day, A, B", "#Day, A, B, A", ["conflicts.csv", "'A' appears twice"]),
     ("conflict_period.csv", "StartDate,2020-01-01", "StartDate,2020-02-30", ["conflict_period.csv", "not a date"]),
     ("conflict_period.csv", "Length,10", "Length,0", ["conflict_period.csv", "[1, inf]"]),
     ("refugee_data/data_layout.csv", "E,E.csv", "E,nope.csv", ["data_layout.csv", "row 3", "'nope.csv' not found"]),
-    ("refugee_data/data_layout.csv", "F,F.csv", "G,F.csv", ["data_layout.csv", "'G' is not a location"]),
     ("refugee_data/data_layout.csv", "F,F.csv", "#F,F.csv", ["camp 'F'", "no observed series"]),
     ("refugee_data/D.csv", "2010-01-11,500", "2010-13-11,500", ["D.csv", "row 3", "not a date"]),
     ("refugee_data/D.csv", "2010-01-11,500", "2010-01-11,many", ["D.csv", "row 3", "'many' is not a number"]),
-    ("refugee_data/D.csv", "2010-01-21,3000", "2009-01-21,3000", ["D.csv", "row 4", "increasing order"]),
     ("simsetting.yml", "hasten: 5", "hasten: 0", ["simsetting.yml", "optimisations.hasten", "[1, inf]"]),
     ("simsetting.yml", "hasten: 5", "hasten: 5\nmove_rules:\n  max_move_sped: 100",
      ["unknown setting 'max_move_sped'", "max_move_speed"]),
@@ -143,8 +140,16 @@ def test_settings_defaults_and_rules():
     assert [decay.conflict_decay(d) for d in (0, 29, 30, 61, 500)] == [1.0, 1.0, 0.5, 0.1, 0.1]
     later = settings_from_dict({"spawn_rules": {"sum_from_camps": True}})
     assert any("sum_from_camps" in w for w in later.warnings)
-    with pytest.raises(DataError, match="demographics"):
-        settings_from_dict({"move_rules": {"ChildrenAvoidHazards": True}})
+    kids = settings_from_dict({"move_rules": {"ChildrenAvoidHazards": True, "BoysTakeRisk": True}})
+    assert kids.children_avoid_hazards and kids.boys_take_risk
+    fixed = settings_from_dict({"corridor_rules": {"conflict_end": "any", "observed_order": "date"}})
+    assert (fixed.conflict_end, fixed.observed_order, fixed.duplicate_locations) == ("any", "date", "flee")
+    with pytest.raises(DataError, match="corridor_rules.conflict_end"):
+        settings_from_dict({"corridor_rules": {"conflict_end": "sometimes"}})
+    with pytest.raises(DataError, match="unknown rule"):
+        settings_from_dict({"corridor_rules": {"conflict_ends": "any"}})
+    with pytest.raises(DataError, match="flood-driven spawning"):
+        settings_from_dict({"spawn_rules": {"flood_driven_spawning": True}})
     with pytest.raises(DataError, match="flood"):
         settings_from_dict({"flood_rules": {"max_flood_level": 3}})
     with pytest.raises(DataError, match="spawn mode"):

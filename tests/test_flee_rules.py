@@ -242,8 +242,14 @@ def test_conflict_driven_spawning_constant(tmp_path):
                                                                "displaced_per_conflict_day": 100}}})
     run = run_flee(load_flee_scenario(folder))
     # A is a conflict zone from the start (conflict_date 0); the intensity change on day 3 is not
-    # applied (only starts and ends are, as in Flee); the conflict ends on day 4
-    assert run.total_agents.tolist() == [100, 200, 300, 400, 400]
+    # applied (only starts and ends are, as in Flee); Flee 3.1 ends a conflict only on a drop from
+    # exactly 1, so the drop from 0.5 on day 4 leaves A in conflict
+    assert run.total_agents.tolist() == [100, 200, 300, 400, 500]
+    # the corrected rule ends it on day 4
+    fixed = yaml.safe_load((folder / "simsetting.yml").read_text())
+    fixed["corridor_rules"] = {"conflict_end": "any"}
+    (folder / "simsetting.yml").write_text(yaml.safe_dump(fixed))
+    assert run_flee(load_flee_scenario(folder)).total_agents.tolist() == [100, 200, 300, 400, 400]
 
 
 def test_data_driven_spawning_carries_a_debt(tmp_path):

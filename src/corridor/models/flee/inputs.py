@@ -5,6 +5,10 @@ row (the line number in the file) and column, and what was expected. Flee's conv
 kept: rows whose first cell starts with ``#`` are comments or headers, empty rows are
 skipped, the first eight location columns and the first four route columns are fixed by
 position and later columns are named attributes taken from the ``#`` header row.
+
+Irregularities that Flee 3.1 accepts are accepted with Flee's meaning and noted in a
+:class:`Notes` collector, which gives one warning line per kind of irregularity (naming the
+first file and row, and how many more there are). What Flee stops on stays an error.
 """
 
 from __future__ import annotations
@@ -17,11 +21,29 @@ from pathlib import Path
 
 from ...errors import DataError
 
-__all__ = ["Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
+__all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
            "read_conflicts", "read_period", "read_corrections", "read_agents", "location_kind",
            "CLOSURE_TYPES", "read_rows", "parse_date"]
 
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
+
+
+class Notes:
+    """Irregularities accepted as Flee 3.1 accepts them: one warning line per kind."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, list[str]] = {}
+
+    def add(self, kind: str, message: str) -> None:
+        """Note one occurrence; ``message`` names the file and row and says what is done."""
+        self._kinds.setdefault(kind, []).append(message)
+
+    def lines(self) -> list[str]:
+        out = []
+        for found in self._kinds.values():
+            more = f" ({len(found) - 1} more like it)" if len(found) > 1 else ""
+            out.append(found[0] + more)
+        return out
 
 
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
@@ -151,7 +173,10 @@ def _attributes(cells: list[str], names: list[str], first: int, path: Path, line
     return attrs
 
 
-def read_locations(path: Path) -> list[Location]:
+def read_locations(path: Path, notes: Notes | None = None) -> list[Location]:
+    """Every location row. A repeated name is kept as a second location, as Flee 3.1 keeps it
+    (what binds to which row is decided by the scenario: see ``model.location_index``)."""
+    notes = notes if notes is not None else Notes()
     rows = read_rows(path)
     names = ["name", "region", "country", "latitude", "longitude", "location_type", "conflict_date", "population"]
     out: list[Location] = []
@@ -168,9 +193,11 @@ def read_locations(path: Path) -> list[Location]:
         if not name:
             raise DataError("empty name", where=path, at=f"row {line}, column name", expected="a location name")
         if name in seen:
-            raise DataError(f"duplicate location {name!r} (first on row {seen[name]})", where=path,
-                            at=f"row {line}, column name", expected="unique names")
-        seen[name] = line
+            notes.add("duplicate location", f"{path}: row {line}: location {name!r} repeats row {seen[name]}; "
+                      "both rows are places, as in Flee 3.1: routes, closures, camps and observed data use "
+                      "the last row, conflicts.csv the first (corridor_rules.duplicate_locations: last "
+                      "drops the earlier rows)")
+        seen.setdefault(name, line)
         lat = _number(cells[3], path, line, "latitude", low=-90, high=90, default=0.0)
         lon = _number(cells[4], path, line, "longitude", low=-180, high=180, default=0.0)
         ltype = cells[5].strip()
@@ -190,12 +217,12 @@ def read_locations(path: Path) -> list[Location]:
     return out
 
 
-def read_routes(path: Path, locations: dict[str, int]) -> tuple[list[Route], list[str]]:
-    """Routes (each one a two-way link, as in Flee) and warnings."""
+def read_routes(path: Path, locations: dict[str, int], notes: Notes | None = None) -> list[Route]:
+    """Routes (each one a two-way link, as in Flee)."""
+    notes = notes if notes is not None else Notes()
     rows = read_rows(path)
     names = ["name1", "name2", "distance", "forced_redirection"]
     out: list[Route] = []
-    warnings: list[str] = []
     pairs: dict[frozenset[str], int] = {}
     for line, cells in rows:
         if _is_comment(cells):
@@ -221,17 +248,22 @@ def read_routes(path: Path, locations: dict[str, int]) -> tuple[list[Route], lis
             forced = int(_number(cells[3], path, line, "forced_redirection", low=0, high=2, integer=True, default=0))
         key = frozenset(ends)
         if key in pairs:
-            warnings.append(f"{path}: row {line}: route {ends[0]}-{ends[1]} repeats row {pairs[key]}; "
-                            "both are kept as parallel links, as Flee does")
+            notes.add("repeated route", f"{path}: row {line}: route {ends[0]}-{ends[1]} repeats row "
+                      f"{pairs[key]}; both are kept as parallel links, as Flee does")
         pairs.setdefault(key, line)
         out.append(Route(ends[0], ends[1], km, forced, _attributes(cells, names, 4, path, line, _ROUTE_NUMERIC),
                          line))
     if not out:
         raise DataError("no routes", where=path, expected="at least one route row")
-    return out, warnings
+    return out
 
 
-def read_closures(path: Path | None, locations: dict[str, int], countries: set[str]) -> list[Closure]:
+def read_closures(path: Path | None, locations: dict[str, int], countries: set[str],
+                  notes: Notes | None = None) -> list[Closure]:
+    """Closure rows. Flee 3.1 closes on ``closure_start`` and reopens on ``closure_end``
+    (``time == end``): an end before the start (0 included) comes first and reopens nothing,
+    so the closure is never lifted; an end on the start day reopens at once (no effect)."""
+    notes = notes if notes is not None else Notes()
     if path is None:
         return []
     out = []
@@ -260,45 +292,71 @@ def read_closures(path: Path | None, locations: dict[str, int], countries: set[s
         start = int(_number(cells[3], path, line, "closure_start", low=0, integer=True))
         end = int(_number(cells[4], path, line, "closure_end", integer=True))
         if 0 <= end < start:
-            raise DataError(f"closure ends (day {end}) before it starts (day {start})", where=path,
-                            at=f"row {line}, column closure_end", expected="closure_end >= closure_start, "
-                            "or a negative value for a closure that is never lifted")
+            notes.add("closure ends before it starts",
+                      f"{path}: row {line}: closure_end {end} is before closure_start {start}; the closure is "
+                      "never lifted, as in Flee 3.1 (which reopens on day closure_end, before it closes)")
+            end = -1
+        elif end == start:
+            notes.add("closure ends as it starts",
+                      f"{path}: row {line}: closure_end equals closure_start ({start}); it closes and reopens "
+                      "the same day, so it has no effect, as in Flee 3.1")
         out.append(Closure(kind, n1, n2, start, end, line))
     return out
 
 
-def read_conflicts(path: Path, locations: dict[str, int]) -> tuple[list[str], list[list[float]]]:
-    """Conflict intensities: the location names of the header and one row of values per day."""
+def read_conflicts(path: Path, locations: dict[str, int],
+                   notes: Notes | None = None) -> tuple[list[str], list[list[float]]]:
+    """Conflict intensities: the location names of the header and one row of values per day.
+
+    As Flee 3.1 reads the file: rows are days in file order (the first column is not read);
+    a header column with no name is skipped (its cells must be empty, or Flee stops); a
+    column naming no location is read and never acts (Flee reports it and goes on).
+    """
+    notes = notes if notes is not None else Notes()
     rows = read_rows(path)
     if not rows:
         raise DataError("empty file", where=path, expected="a header '#Day,<location>,...' and one row per day")
     hline, header = rows[0]
     names = [c.strip() for c in header[1:]]
+    keep: list[int] = []          # indices into names of the columns that act
     seen: set[str] = set()
     for i, name in enumerate(names):
         if not name:
-            raise DataError("empty location name", where=path, at=f"row {hline}, column {i + 2}",
-                            expected="a name from locations.csv")
-        if name not in locations:
-            raise DataError(f"unknown location {name!r}", where=path, at=f"row {hline}, column {i + 2}",
-                            expected="a name from locations.csv")
+            notes.add("conflicts: empty column name", f"{path}: row {hline}, column {i + 2}: no location name; "
+                      "the column is skipped, as in Flee 3.1")
+            continue
         if name in seen:
             raise DataError(f"location {name!r} appears twice", where=path, at=f"row {hline}",
                             expected="each location once")
         seen.add(name)
+        if name not in locations:
+            notes.add("conflicts: unknown location", f"{path}: row {hline}, column {i + 2}: {name!r} is not in "
+                      "locations.csv; the column is ignored, as in Flee 3.1 (it reports the name and goes on)")
+            continue
+        keep.append(i)
     values = []
+    days_in_order = True
     for k, (line, cells) in enumerate(rows[1:]):
-        if len(cells) != len(header):
+        if len(cells) > len(header):
             raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
                             expected="one value per location of the header")
-        day = int(_number(cells[0], path, line, "day", integer=True))
-        if day != k:
-            raise DataError(f"day {day} where day {k} was expected", where=path, at=f"row {line}, column day",
-                            expected="consecutive days 0, 1, 2, ...")
-        values.append([_number(c, path, line, names[j], low=0.0) for j, c in enumerate(cells[1:])])
+        row = cells[1:]
+        for j, name in enumerate(names):
+            text = row[j].strip() if j < len(row) else ""
+            if not name and text:
+                raise DataError(f"a value ({text!r}) under a column with no name", where=path,
+                                at=f"row {line}, column {j + 2}", expected="a location name in the header")
+        if len(row) < len(names) and any(names[j] for j in range(len(row), len(names))):
+            raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
+                            expected="one value per location of the header")
+        if days_in_order and cells[0].strip() != str(k):
+            days_in_order = False
+            notes.add("conflicts: day column", f"{path}: row {line}: day {cells[0].strip()!r} where {k} was "
+                      "expected; rows are read as consecutive days in file order, as in Flee 3.1")
+        values.append([_number(row[j], path, line, names[j], low=0.0) for j in keep])
     if not values:
         raise DataError("no days", where=path, expected="one row per simulated day")
-    return names, values
+    return [names[j] for j in keep], values
 
 
 def read_period(path: Path) -> Period:

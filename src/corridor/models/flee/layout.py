@@ -9,6 +9,9 @@ Two layouts are accepted, as FabFlee and Flee's own test data lay them out:
   ``DIR/refugee_data/`` or ``DIR`` itself, and ``simsetting.yml`` in ``DIR``.
 
 The simulation period is ``sim_period.csv`` or, in older scenarios, ``conflict_period.csv``.
+A folder with no data folder (``source_data/``, ``refugee_data/``) and no ``data_layout.csv``
+is a forecast scenario (``data_dir`` is None): it runs, and there is nothing to validate
+against. A data folder without ``data_layout.csv`` is an error.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ class FleeLayout:
     locations: Path
     routes: Path
     period: Path
-    data_dir: Path                       # folder holding data_layout.csv
+    data_dir: Path | None                # folder holding data_layout.csv; None: a forecast
     closures: Path | None = None
     conflicts: Path | None = None
     corrections: Path | None = None
@@ -74,6 +77,7 @@ def find_layout(root: str | Path, *, settings: str | Path | None = None,
     if period is None:
         raise DataError("no sim_period.csv (or conflict_period.csv)", where=inp,
                         expected="a file with rows 'StartDate,YYYY-MM-DD' and 'Length,N'")
+    ddir: Path | None
     if data_dir is not None:
         ddir = Path(data_dir)
         if not (ddir / "data_layout.csv").is_file():
@@ -81,10 +85,13 @@ def find_layout(root: str | Path, *, settings: str | Path | None = None,
     else:
         found = [d for d in (root / "source_data", inp / "source_data", root / "refugee_data",
                              inp / "refugee_data", root, inp) if (d / "data_layout.csv").is_file()]
-        if not found:
-            raise DataError("no data_layout.csv", where=root,
-                            expected="the observed series in source_data/, refugee_data/ or the folder itself")
-        ddir = found[0]
+        folders = [d for d in (root / "source_data", inp / "source_data", root / "refugee_data",
+                               inp / "refugee_data") if d.is_dir()]
+        if not found and folders:   # a data folder without its layout: a mistake, not a forecast
+            raise DataError("no data_layout.csv", where=folders[0],
+                            expected="data_layout.csv naming the observed series (or no data folder at all "
+                                     "for a forecast)")
+        ddir = found[0] if found else None
     if settings is not None:
         sfile: Path | None = Path(settings)
         if not sfile.is_file():

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...errors import DataError
 
-__all__ = ["ARD", "averaged_relative_difference", "ard_from_out_csv", "read_out_csv"]
+__all__ = ["ARD", "averaged_relative_difference", "ard_from_out_csv", "read_out_csv", "is_forecast_out_csv"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,18 @@ def averaged_relative_difference(sim: np.ndarray, obs: np.ndarray, camps: tuple[
     factor = np.divide(obs_total, sim_total, out=np.zeros_like(sim_total), where=sim_total > 0)
     rescaled = np.abs(sim * factor[:, None] - obs).sum(axis=1) / denom
     return ARD(float(plain.mean()), float(rescaled.mean()), int(sim.shape[0]), tuple(camps))
+
+
+def is_forecast_out_csv(path: Path) -> bool:
+    """True for an ``out.csv`` of a forecast: no ``<camp> data`` columns, nothing to compare with."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    names = [h.strip() for h in header]
+    return names[:2] == ["Day", "Date"] and "total refugees (simulation)" in names and \
+        not any(h.endswith(" data") for h in names)
 
 
 def read_out_csv(path: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from .closures import CampToggle, compile_closures
 from .inputs import (
     Closure,
     Location,
+    Notes,
     Period,
     Route,
     read_agents,
@@ -94,7 +95,22 @@ class FleeScenario:
 
     @property
     def index(self) -> dict[str, int]:
+        """Name -> location: the last row of a repeated name (where Flee 3.1 binds routes,
+        closures, camps and observed data)."""
         return {loc.name: i for i, loc in enumerate(self.locations)}
+
+    @property
+    def first_index(self) -> dict[str, int]:
+        """Name -> the first row of a repeated name (where Flee 3.1 adds a conflict)."""
+        out: dict[str, int] = {}
+        for i, loc in enumerate(self.locations):
+            out.setdefault(loc.name, i)
+        return out
+
+    @property
+    def forecast(self) -> bool:
+        """No observed data (no ``data_layout.csv``): nothing to validate against."""
+        return self.observed.forecast
 
     # what every pack's scenario offers the commands (corridor.packs.PackScenario)
     model = "flee"
@@ -143,7 +159,7 @@ class FleeScenario:
         h = hashlib.sha256()
         lay = self.layout
         for p in (lay.locations, lay.routes, lay.period, lay.closures, lay.conflicts, lay.corrections,
-                  lay.settings, lay.data_dir / "data_layout.csv"):
+                  lay.settings, lay.data_dir / "data_layout.csv" if lay.data_dir else None):
             if p is not None:
                 h.update(p.read_bytes())
         for s in self.observed.series.values():
@@ -164,35 +180,46 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
     warnings = list(st.warnings)
     if lay.settings is None:
         warnings.append(f"{lay.root}: no simsetting.yml; Flee's default settings are used")
+    notes = Notes()
     period = read_period(lay.period)
     n_days = period.days if days is None else int(days)
     if n_days < 1:
         raise DataError(f"{n_days} days", at="--days", expected="at least one day")
-    locations = read_locations(lay.locations)
+    locations = read_locations(lay.locations, notes)
+    if st.duplicate_locations == "last":
+        last = {loc.name: i for i, loc in enumerate(locations)}
+        locations = [loc for i, loc in enumerate(locations) if last[loc.name] == i]
     index = {loc.name: i for i, loc in enumerate(locations)}
-    routes, route_warnings = read_routes(lay.routes, index)
-    warnings += route_warnings
+    routes = read_routes(lay.routes, index, notes)
     countries = {loc.country for loc in locations}
-    closures = read_closures(lay.closures, index, countries)
-    conflicts = None
-    if lay.conflicts is not None:
-        conflicts = read_conflicts(lay.conflicts, index)
-        if len(conflicts[1]) < n_days:
-            raise DataError(f"{len(conflicts[1])} days of conflict data for a {n_days}-day run", where=lay.conflicts,
-                            expected=f"a row for every day 0..{n_days - 1}")
-    observed = read_observed(lay.data_dir, period.start, st.hasten, read_corrections(lay.corrections),
-                             lay.corrections)
-    layout_file = lay.data_dir / "data_layout.csv"
-    for name in observed.series:
-        if name != observed.total_name and name not in index:
-            raise DataError(f"{name!r} is not a location of {lay.locations.name}", where=layout_file,
-                            expected="a camp name from locations.csv, or total")
-    if not st.conflict_driven_spawning and observed.total_name is None:
-        raise DataError("no 'total' row", where=layout_file,
-                        expected="a row 'total,<file>': Flee spawns agents from the observed total")
+    closures = read_closures(lay.closures, index, countries, notes)
+    conflicts = read_conflicts(lay.conflicts, index, notes) if lay.conflicts is not None else None
+    corrections = read_corrections(lay.corrections)
+    if lay.data_dir is None and corrections:
+        notes.add("forecast corrections", f"{lay.corrections}: registration corrections with no observed data "
+                  "(no data_layout.csv): nothing to correct; ignored")
+    observed = read_observed(lay.data_dir, period.start, st.hasten, corrections, lay.corrections,
+                             order=st.observed_order, notes=notes)
+    if lay.data_dir is not None:
+        layout_file = lay.data_dir / "data_layout.csv"
+        for name in observed.series:
+            if name != observed.total_name and name not in index:
+                notes.add("observed: not a location", f"{layout_file}: {name!r} is not a location of "
+                          f"{lay.locations.name}; its series is read and not used, as in Flee 3.1")
+        if not st.conflict_driven_spawning and observed.total_name is None:
+            raise DataError("no 'total' row", where=layout_file,
+                            expected="a row 'total,<file>': Flee spawns agents from the observed total")
+    elif not st.conflict_driven_spawning:
+        warnings.append(f"{lay.root}: no observed data (no data_layout.csv): a forecast; nobody is spawned "
+                        "from observed totals, so only conflict_driven_spawning or agents.csv bring people in")
+    if conflicts is not None and len(conflicts[1]) < n_days:   # Flee reads conflicts.csv[day] every day
+        k = len(conflicts[1])
+        raise DataError(f"{k} days of conflict data for a {n_days}-day run (Flee 3.1 stops on day {k})",
+                        where=lay.conflicts, expected=f"a row for every day 0..{n_days - 1}, or --days {k} or fewer")
     if st.softening == 0 and any(r.km == 0 for r in routes):
         raise DataError("a route of 0 km with softening 0 gives an infinite weight", where=lay.settings,
                         at="move_rules.softening", expected="softening > 0")
+    warnings += notes.lines()
     initial = read_agents(lay.agents, index) if st.read_from_agents_csv_file else []
     sc = FleeScenario(name=lay.root.resolve().name, layout=lay, settings=st, period=period, n_days=n_days,
                       locations=locations, routes=routes, closures=closures, conflicts=conflicts,
@@ -306,8 +333,16 @@ def _initial_types(sc: FleeScenario) -> dict[str, np.ndarray]:
 
 
 def _conflict_events(sc: FleeScenario) -> dict[int, list[tuple[int, float]]]:
+    """Conflict changes by day, as Flee 3.1's ``AddNewConflictZones``: a conflict starts when
+    the intensity rises above 1e-6 (on the first row of a repeated name); it ends (on every
+    row of the name) when it falls below 1e-6 from exactly 1 in Flee 3.1, so a conflict of
+    intensity 0.3 never ends, or from any level with ``corridor_rules.conflict_end: any``."""
     events: dict[int, list[tuple[int, float]]] = {}
-    index = sc.index
+    first = sc.first_index
+    rows_of: dict[str, list[int]] = {}
+    for i, loc in enumerate(sc.locations):
+        rows_of.setdefault(loc.name, []).append(i)
+    any_drop = sc.settings.conflict_end == "any"
     if sc.conflicts is not None:
         names, rows = sc.conflicts
         for t in range(sc.n_days):
@@ -315,9 +350,9 @@ def _conflict_events(sc: FleeScenario) -> dict[int, list[tuple[int, float]]]:
                 v = rows[t][j]
                 prev = rows[t - 1][j] if t > 0 else 0.0
                 if v > 1e-6 and (t == 0 or prev < 1e-6):
-                    events.setdefault(t, []).append((index[name], float(v)))
-                elif v < 1e-6 and t > 0 and prev >= 1e-6:
-                    events.setdefault(t, []).append((index[name], 0.0))
+                    events.setdefault(t, []).append((first[name], float(v)))
+                elif v < 1e-6 and t > 0 and (prev >= 1e-6 if any_drop else prev == 1.0):
+                    events.setdefault(t, []).extend((i, 0.0) for i in rows_of[name])
     else:
         for i, loc in enumerate(sc.locations):
             if loc.kind == "conflict" and 0 < loc.conflict_date < sc.n_days:
@@ -328,6 +363,8 @@ def _conflict_events(sc: FleeScenario) -> dict[int, list[tuple[int, float]]]:
 
 def _check_camps_and_spawning(sc: FleeScenario) -> None:
     types = _initial_types(sc)
+    if sc.forecast:
+        return
     layout_file = sc.layout.data_dir / "data_layout.csv"
     for i in np.flatnonzero(types["camp"]):
         loc = sc.locations[i]
@@ -398,10 +435,11 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
     schedule = LeverSchedule({}, {}, policies, net)
     streams = RandomStreams(sc.seed)
     recorder = Recorder(INDICATORS, sc.n_days, 1, n, first_tick=0)
-    camp_columns = np.flatnonzero(types["camp"])
+    index = sc.index   # a camp column reports the last row of its name, as Flee's lm[name]
+    camp_columns = np.array([index[sc.locations[i].name] for i in np.flatnonzero(types["camp"])], dtype=np.int64)
     observed_camps = np.stack([sc.observed.daily(sc.locations[i].name, sc.n_days) for i in camp_columns], axis=1) \
-        if camp_columns.size else np.zeros((sc.n_days, 0), dtype=np.int64)
-    if s.conflict_driven_spawning:
+        if camp_columns.size and not sc.forecast else np.zeros((sc.n_days, camp_columns.size), dtype=np.int64)
+    if s.conflict_driven_spawning or sc.forecast:
         total = np.zeros(sc.n_days, dtype=np.int64)
         spawns = debts = np.zeros(sc.n_days, dtype=np.int64)
     else:
@@ -436,7 +474,7 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
     world.enumerate_routes()
     agents = AgentTable(AGENT_COLUMNS, capacity=max(1024, int(total.max(initial=0) * 1.1) if total.size else 1024))
     starts = list(sc.initial_agents)
-    if s.insert_day0:
+    if s.insert_day0 and not sc.forecast:
         for i in camp_columns:
             starts += [int(i)] * int(sc.observed.daily(sc.locations[i].name, 1)[0])
     if starts:

@@ -8,6 +8,13 @@ or ``DateTime`` are headers; counts are divided by the population scale-down fac
 between the dates around it, truncated to a whole number, and the first or last count
 outside the observed dates.
 
+Dates out of order are accepted, as Flee 3.1 accepts them: its interpolation walks the rows
+in file order (the value of a day is interpolated between the first row dated after it and
+the row before that one). ``corridor_rules.observed_order: date`` sorts the rows first.
+
+A scenario without ``data_layout.csv`` is a forecast: :data:`NO_OBSERVED` has no series;
+there is nothing to validate against, and no data-driven spawning.
+
 Difference: where a layout row names several files, Flee 3.1 merges them with an
 order-dependent rule; Corridor adds them as step functions (each file's latest count on or
 before each date), which is what the merged total means.
@@ -22,9 +29,9 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from .inputs import _number, parse_date, read_rows
+from .inputs import Notes, _number, parse_date, read_rows
 
-__all__ = ["ObservedData", "read_observed"]
+__all__ = ["ObservedData", "read_observed", "NO_OBSERVED"]
 
 
 @dataclass(frozen=True)
@@ -37,29 +44,34 @@ class Series:
 
 @dataclass(frozen=True)
 class ObservedData:
-    layout_file: Path
+    layout_file: Path | None    # None: a forecast scenario, no observed data
     series: dict[str, Series]
     total_name: str | None      # the layout row used as the total ("total", any case)
+
+    @property
+    def forecast(self) -> bool:
+        return self.layout_file is None
 
     def has(self, name: str) -> bool:
         return name in self.series
 
     def daily(self, name: str, n_days: int) -> np.ndarray:
-        """Flee's ``get_field(name, day)`` for days ``0..n_days-1`` (int64)."""
+        """Flee's ``get_field(name, day)`` for days ``0..n_days-1`` (int64), rows in their order."""
         s = self.series[name]
-        d = np.arange(n_days, dtype=np.float64)
         out = np.empty(n_days, dtype=np.int64)
-        i = np.searchsorted(s.days, d, side="right")   # first entry strictly after the day
         for k in range(n_days):
-            day, j = d[k], int(i[k])
+            day = float(k)
             if day <= s.days[0]:
                 out[k] = int(s.values[0])
-            elif j >= len(s.days):
+                continue
+            after = np.flatnonzero(day < s.days[1:])     # Flee: the first row (from the second) after the day
+            if after.size == 0:
                 out[k] = int(s.values[-1])
-            else:
-                old_day, old_val = s.days[j - 1], s.values[j - 1]
-                fraction = float(day - old_day) / float(s.days[j] - old_day)
-                out[k] = int(old_val + fraction * float(s.values[j] - old_val))
+                continue
+            j = int(after[0]) + 1
+            old_day, old_val = s.days[j - 1], s.values[j - 1]
+            fraction = float(day - old_day) / float(s.days[j] - old_day)
+            out[k] = int(old_val + fraction * float(s.values[j] - old_val))
         return out
 
     def total(self, n_days: int) -> np.ndarray:
@@ -69,10 +81,14 @@ class ObservedData:
         return self.daily(self.total_name, n_days)
 
 
-def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[np.ndarray, np.ndarray]:
+NO_OBSERVED = ObservedData(None, {}, None)
+
+
+def _read_series(path: Path, start: dt.date, hasten: int, order: str, notes: Notes) -> tuple[np.ndarray, np.ndarray]:
     rows = read_rows(path)
     days: list[float] = []
     values: list[float] = []
+    unordered = False
     for k, (line, cells) in enumerate(rows):
         first = cells[0].strip()
         if first.startswith("#") or len(cells) < 2:
@@ -84,17 +100,26 @@ def _read_series(path: Path, start: dt.date, hasten: int) -> tuple[np.ndarray, n
         date = parse_date(first, path, line, "1")
         count = _number(cells[1], path, line, "2", low=0.0)
         day = float((date - start).days)
-        if days and day < days[-1]:
-            raise DataError(f"date {first} is before the previous row's", where=path, at=f"row {line}, column 1",
-                            expected="dates in increasing order")
+        if days and day < days[-1] and not unordered:
+            unordered = True
+            notes.add("observed: dates out of order",
+                      f"{path}: row {line}: {first} is before the previous row's date; "
+                      + ("rows are read in file order, as Flee 3.1 interpolates them "
+                         "(corridor_rules.observed_order: date sorts them)" if order == "file" else
+                         "rows are sorted by date (corridor_rules.observed_order: date)"))
         days.append(day)
         values.append(count / float(hasten))
     if not days:
         raise DataError("no data rows", where=path, expected="rows 'YYYY-MM-DD,count'")
-    return np.array(days), np.array(values)
+    d, v = np.array(days), np.array(values)
+    if order == "date":
+        keep = np.argsort(d, kind="stable")
+        d, v = d[keep], v[keep]
+    return d, v
 
 
 def _step_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    parts = [(d[np.argsort(d, kind="stable")], v[np.argsort(d, kind="stable")]) for d, v in parts]
     days = np.unique(np.concatenate([d for d, _ in parts]))
     total = np.zeros(days.size)
     for d, v in parts:
@@ -103,9 +128,14 @@ def _step_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, n
     return days, total
 
 
-def read_observed(data_dir: Path, start: dt.date, hasten: int = 1,
+def read_observed(data_dir: Path | None, start: dt.date, hasten: int = 1,
                   corrections: list[tuple[int, str, dt.date]] | None = None,
-                  corrections_file: Path | None = None) -> ObservedData:
+                  corrections_file: Path | None = None, *, order: str = "file",
+                  notes: Notes | None = None) -> ObservedData:
+    """The observed series of ``data_dir`` (``None``: a forecast, :data:`NO_OBSERVED`)."""
+    notes = notes if notes is not None else Notes()
+    if data_dir is None:
+        return NO_OBSERVED
     layout = data_dir / "data_layout.csv"
     series: dict[str, Series] = {}
     total_name = None
@@ -116,7 +146,9 @@ def read_observed(data_dir: Path, start: dt.date, hasten: int = 1,
         if not name:
             raise DataError("empty name", where=layout, at=f"row {line}, column 1", expected="a camp name or total")
         if name in series:
-            raise DataError(f"{name!r} is listed twice", where=layout, at=f"row {line}", expected="each name once")
+            notes.add("observed: name listed twice", f"{layout}: row {line}: {name!r} is listed again; the first "
+                      "row is used, as in Flee 3.1")
+            continue
         files = [c.strip() for c in cells[1:] if c.strip()]
         if not files:
             raise DataError("no file", where=layout, at=f"row {line}, column 2", expected="a series file name")
@@ -126,7 +158,7 @@ def read_observed(data_dir: Path, start: dt.date, hasten: int = 1,
             if not p.is_file():
                 raise DataError(f"series file {f!r} not found in {data_dir}", where=layout, at=f"row {line}",
                                 expected="a file in the data folder")
-            parts.append(_read_series(p, start, hasten))
+            parts.append(_read_series(p, start, hasten, order, notes))
         d, v = parts[0] if len(parts) == 1 else _step_sum(parts)
         series[name] = Series(name, d, v.copy(), tuple(files))
         if total_name is None and name.lower() == "total":

@@ -6,6 +6,12 @@
     Day,Date,<camp> sim,<camp> data,<camp> error,...,Total error,refugees in camps (UNHCR),
     total refugees (simulation),raw UNHCR refugee count,refugees in camps (simulation),refugee_debt
 
+A forecast scenario (no observed data) writes ``out.csv`` without the data columns::
+
+    Day,Date,<camp> sim,...,total refugees (simulation),refugees in camps (simulation)
+
+and ``validation.json`` says there is nothing to compare with.
+
 The Corridor files (``daily.parquet``, ``summary.json``, ``run.json``, the run registry) hold
 the indicators ``agents``, ``new_displaced`` and ``arrivals`` per location, scaled back to full
 size. ``validation.json`` holds the averaged relative difference.
@@ -41,7 +47,7 @@ class FleeRun:
     total_agents: np.ndarray   # [day]
     raw_total: np.ndarray      # [day] interpolated observed total
     debts: np.ndarray          # [day]
-    ard: ARD
+    ard: ARD | None            # None: a forecast, nothing to compare with
     seconds: float
 
 
@@ -53,6 +59,8 @@ def _rel_error(val: float, correct: float) -> float:
 
 def out_csv_text(run: FleeRun) -> str:
     """The content of ``out.csv`` (Flee's format)."""
+    if run.scenario.forecast:
+        return _forecast_csv_text(run)
     head = "Day,Date," + "".join(f"{c} sim,{c} data,{c} error," for c in run.camps)
     head += ("Total error,refugees in camps (UNHCR),total refugees (simulation),raw UNHCR refugee count,"
              "refugees in camps (simulation),refugee_debt")
@@ -75,6 +83,17 @@ def out_csv_text(run: FleeRun) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _forecast_csv_text(run: FleeRun) -> str:
+    lines = ["Day,Date," + "".join(f"{c} sim," for c in run.camps)
+             + "total refugees (simulation),refugees in camps (simulation)"]
+    start = run.scenario.period.start
+    for t in range(run.sim.shape[0]):
+        sim = [str(int(v)) for v in run.sim[t].tolist()]
+        lines.append(",".join([str(t), (start + dt.timedelta(days=t)).isoformat(), *sim,
+                               str(int(run.total_agents[t])), str(int(run.sim[t].sum()))]))
+    return "\n".join(lines) + "\n"
+
+
 def run_flee(sc: FleeScenario, *, progress: Callable[[int, int], None] | None = None) -> FleeRun:
     """Build and run a checked Flee scenario."""
     return flee_run(run_to_end(sc, progress=progress))
@@ -87,7 +106,7 @@ def flee_run(finished: FinishedRun) -> FleeRun:
     result = finished.result
     result.meta.update(settings=str(sc.layout.settings or "Flee defaults"), hasten=sc.settings.hasten)
     camps = tuple(w.names[i] for i in w.camp_columns)
-    ard = averaged_relative_difference(w.camp_counts, w.observed_camps, camps)
+    ard = None if sc.forecast else averaged_relative_difference(w.camp_counts, w.observed_camps, camps)
     return FleeRun(sc, result, camps, w.camp_counts.copy(), w.observed_camps.copy(), w.total_agents.copy(),
                    w.observed_total.copy(), w.debts.copy(), ard,
                    result.meta["build_seconds"] + result.meta["run_seconds"])
@@ -103,8 +122,14 @@ def write_flee_run(run: FleeRun, out_dir: str | Path, *, registry: str | Path | 
     except OSError as exc:
         raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
     files: dict[str, Path] = {}
-    validation = {"averaged_relative_difference": run.ard.plain, "rescaled": run.ard.rescaled,
-                  "days": run.ard.days, "camps": list(run.camps), "hasten": run.scenario.settings.hasten}
+    if run.ard is None:
+        validation = {"averaged_relative_difference": None, "rescaled": None, "days": int(run.sim.shape[0]),
+                      "camps": list(run.camps), "hasten": run.scenario.settings.hasten,
+                      "note": "a forecast: the scenario has no observed data (no data_layout.csv), "
+                              "so there is nothing to compare with"}
+    else:
+        validation = {"averaged_relative_difference": run.ard.plain, "rescaled": run.ard.rescaled,
+                      "days": run.ard.days, "camps": list(run.camps), "hasten": run.scenario.settings.hasten}
     for name, text in (("out.csv", out_csv_text(run)), ("validation.json", json.dumps(validation, indent=2) + "\n")):
         tmp = out / f".{name}.tmp"
         try:

@@ -29,7 +29,7 @@ from ...evidence import Evidence, ParameterEvidence, PolicyEvidence
 from ...params import ParamSpec, Source
 from ...scenario.schema import FreeParameter
 from .layout import is_flee_folder
-from .metric import ard_from_out_csv
+from .metric import ard_from_out_csv, is_forecast_out_csv
 from .model import INDICATORS, FleeScenario, build_flee_simulation, load_flee_scenario
 from .output import flee_run, write_flee_run
 from .settings import RULES, FleeSettings, load_settings
@@ -89,7 +89,9 @@ class FleePack:
         for col in ("camp", "simulated", "observed"):
             table.add_column(col, justify="left" if col == "camp" else "right")
         for j, camp in enumerate(fr.camps):
-            table.add_row(camp, f"{int(fr.sim[-1, j]):,}", f"{int(fr.obs[-1, j]):,}")
+            table.add_row(camp, f"{int(fr.sim[-1, j]):,}", "-" if fr.ard is None else f"{int(fr.obs[-1, j]):,}")
+        if fr.ard is None:
+            return [table, "a forecast: no observed data, nothing to compare with"]
         return [table, f"averaged relative difference {fr.ard.plain:.3f} (rescaled {fr.ard.rescaled:.3f})"]
 
     def validate(self, arg: str, *, settings: str | Path | None = None, **options: Any) -> list[str]:
@@ -97,14 +99,18 @@ class FleePack:
         a scenario folder: its files checked, without running."""
         p = Path(arg)
         if p.suffix.lower() == ".csv" or (p.is_dir() and (p / "out.csv").is_file() and not is_flee_folder(p)):
+            f = p / "out.csv" if p.is_dir() else p
+            if is_forecast_out_csv(f):
+                return [f"{p}: a forecast (out.csv has no observed data columns): nothing to compare with"]
             ard = ard_from_out_csv(p)
             return [f"{p}: averaged relative difference {ard.plain:.4f}, rescaled {ard.rescaled:.4f} "
                     f"({ard.days} days, {len(ard.camps)} camps: {', '.join(ard.camps)})"]
         sc = self.load(arg, settings=settings, **options)
         n_camps = sum(1 for loc in sc.locations if loc.kind in ("camp", "idpcamp"))
-        return [f"{sc.name}: valid Flee scenario ({sc.n_days} days from {sc.period.start}, "
+        return [f"warning: {w}" for w in sc.warnings] + [f"{sc.name}: valid Flee scenario ({sc.n_days} days from {sc.period.start}, "
                 f"{len(sc.locations)} locations, {len(sc.routes)} routes, {n_camps} camps, "
-                f"{len(sc.closures)} closures; settings: {sc.layout.settings or 'Flee defaults'})"]
+                f"{len(sc.closures)} closures; settings: {sc.layout.settings or 'Flee defaults'})"
+                + ("; a forecast: no observed data, nothing to validate against" if sc.forecast else "")]
 
     def evidence(self, scenario: FleeScenario) -> Evidence:
         st, defaults = scenario.settings, FleeSettings()
@@ -145,8 +151,8 @@ class FleePack:
         specs = {name: ParamSpec(name, (), -float("inf") if r.low is None else r.low,
                                  float("inf") if r.high is None else r.high, _UNITS.get(name, ""))
                  for name, r in RULES.items()}
-        fixed = {name: ("it is true or false" if r.kind == "bool" else "it is a whole number")
-                 for name, r in RULES.items() if r.kind != "float"}
+        why = {"bool": "it is true or false", "int": "it is a whole number", "choice": "it is a choice of rule"}
+        fixed = {name: why[r.kind] for name, r in RULES.items() if r.kind != "float"}
 
         def with_values(values: Mapping[str, Any], source: Source | None) -> FleeScenario:
             return scenario.with_settings(**{k: float(v) for k, v in values.items()})

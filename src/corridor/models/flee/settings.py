@@ -11,8 +11,28 @@ Differences, on purpose:
 * Keys written for later Flee versions that Flee 3.1 ignores (``sum_from_camps``,
   ``capacity_scaling``, ...) are ignored too, with a warning. Other unknown keys are a
   warning, or an error when they look like a misspelling of a known key.
-* Rules that need agent demographics (``ChildrenAvoidHazards``, ``BoysTakeRisk``) and
-  flood rules are not supported: enabling them is an error rather than a silent run.
+* Flood rules (DFlee's ``flood_rules`` and flood-driven spawning) are read by Flee 3.1 but
+  not implemented by it (its own runner stops on the ``bangladesh`` settings): enabling them
+  is an error naming the rule rather than a silent run.
+* Where Flee 3.1 has a bug that changes results, its behaviour is the default and the
+  corrected rule is a choice in a ``corridor_rules`` section (Flee ignores the section):
+
+  ============================  ===========  =================================================
+  key                           Flee 3.1     corrected
+  ============================  ===========  =================================================
+  ``conflict_end``              ``flee``:    ``any``: a conflict ends when its intensity
+                                only a drop  drops below 1e-6 from any level
+                                from exactly
+                                1 ends it
+  ``duplicate_locations``       ``flee``     ``last``: earlier rows of a repeated name are
+                                (see inputs) dropped, so conflicts bind to the same place as
+                                             routes
+  ``observed_order``            ``file``     ``date``: series rows sorted by date before
+                                             interpolating
+  ``boys_take_risk``            ``flee``:    ``teens``: ages 15-18 only
+                                every male
+                                over 14
+  ============================  ===========  =================================================
 """
 
 from __future__ import annotations
@@ -72,6 +92,13 @@ class FleeSettings:
     match_camp_ethnicity: bool = False
     match_town_ethnicity: bool = False
     match_conflict_ethnicity: bool = False
+    children_avoid_hazards: bool = False             # needs demographics_age.csv (see demographics.py)
+    boys_take_risk: bool = False                     # with children_avoid_hazards; needs demographics_gender.csv
+    # corridor_rules: Flee 3.1's behaviour by default, the corrected rule on request
+    conflict_end: str = "flee"                       # flee | any
+    duplicate_locations: str = "flee"                # flee | last
+    observed_order: str = "file"                     # file | date
+    boys_take_risk_ages: str = "flee"                # flee (males over 14) | teens (15-18)
     # optimisations
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
@@ -133,8 +160,15 @@ _MOVE = {
     "MatchCampEthnicity": ("match_camp_ethnicity", "bool", None, None),
     "MatchTownEthnicity": ("match_town_ethnicity", "bool", None, None),
     "MatchConflictEthnicity": ("match_conflict_ethnicity", "bool", None, None),
-    "ChildrenAvoidHazards": ("!demographics", "bool", None, None),
-    "BoysTakeRisk": ("!demographics", "bool", None, None),
+    "ChildrenAvoidHazards": ("children_avoid_hazards", "bool", None, None),
+    "BoysTakeRisk": ("boys_take_risk", "bool", None, None),
+}
+#: ``corridor_rules`` key -> (field, Flee 3.1's choice, the corrected choice)
+CORRECTIONS = {
+    "conflict_end": ("conflict_end", "flee", "any"),
+    "duplicate_locations": ("duplicate_locations", "flee", "last"),
+    "observed_order": ("observed_order", "file", "date"),
+    "boys_take_risk": ("boys_take_risk_ages", "flee", "teens"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning
@@ -151,7 +185,7 @@ class Rule:
 
     section: str
     key: str
-    kind: str                      # bool, float, int
+    kind: str                      # bool, float, int, choice
     low: float | None
     high: float | None
 
@@ -165,6 +199,8 @@ def _rules() -> dict[str, Rule]:
     out["displaced_per_conflict_day"] = Rule("spawn_rules", "conflict_driven_spawning.displaced_per_conflict_day",
                                              "float", 0.0, None)
     out["hasten"] = Rule("optimisations", "hasten", "int", 1, None)
+    for key, (fname, _, _) in CORRECTIONS.items():
+        out[fname] = Rule("corridor_rules", key, "choice", None, None)
     return out
 
 
@@ -229,13 +265,21 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
     warnings: list[str] = []
     values: dict[str, Any] = {}
     sections = {"log_levels", "spawn_rules", "move_rules", "optimisations", "number_of_steps",
-                "conflict_input_file", "flood_rules"}
+                "conflict_input_file", "flood_rules", "corridor_rules"}
     for key in data:
         if key not in sections:
             _unknown(str(key), sections, path, str(key), warnings)
     if data.get("flood_rules") is not None:
-        raise _err(path, "flood_rules", "flood rules are not supported by Corridor",
+        raise _err(path, "flood_rules", "flood rules (DFlee) are not implemented by Flee 3.1 nor by Corridor",
                    "a scenario without flood_rules")
+    for key, raw in _section(data, "corridor_rules", path).items():
+        at = f"corridor_rules.{key}"
+        if key not in CORRECTIONS:
+            raise _err(path, at, f"unknown rule {key!r}", "one of " + ", ".join(CORRECTIONS))
+        fname, flee, fixed = CORRECTIONS[key]
+        if raw not in (flee, fixed):
+            raise _err(path, at, f"{raw!r} is not a choice", f"{flee} (Flee 3.1) or {fixed} (corrected)")
+        values[fname] = raw
     for key in _section(data, "log_levels", path):
         if key not in _LOG_KEYS:
             _unknown(str(key), _LOG_KEYS, path, f"log_levels.{key}", warnings)
@@ -250,9 +294,11 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             values[fname] = _value(raw, kind, lo, hi, path=path, at=at)
         elif key == "flood_zone_spawning_only":
             if _value(raw, "bool", None, None, path=path, at=at):
-                raise _err(path, at, "flood-driven spawning is not supported by Corridor", "false")
-        elif key == "flood_driven_spawning":
-            raise _err(path, at, "flood-driven spawning is not supported by Corridor", "no such section")
+                raise _err(path, at, "flood-driven spawning (DFlee) is not implemented by Flee 3.1 nor by Corridor",
+                           "false")
+        elif key in ("flood_driven_spawning", "flood_driven_spawn_mode"):
+            raise _err(path, at, "flood-driven spawning (DFlee) is not implemented by Flee 3.1 nor by Corridor",
+                       "no such setting")
         elif key == "conflict_spawn_decay":
             if raw is None:
                 values["conflict_spawn_decay"] = ()
@@ -291,10 +337,7 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             continue
         fname, kind, lo, hi = _MOVE[key]
         val = _value(raw, kind, lo, hi, path=path, at=at)
-        if fname == "!demographics":
-            if val:
-                raise _err(path, at, f"{key} needs agent demographics, which Corridor does not model", "false")
-        elif key == "use_v1_rules":
+        if key == "use_v1_rules":
             v1 = bool(val)
         elif fname is not None:
             values[fname] = val

@@ -73,6 +73,7 @@ _SET_OFF, _TRAVEL, _DONE = 0, 1, 2
 
 @njit(cache=True)
 def flee_day(ks, tick, n, status, loc, route, progress, path, hop, places, recent, bounced, wake,
+             age, male, kids_rule, boys_rule, teens_only,
              loc_num, movechance, log_stay, town, camp, capacity, buffer, deactivation,
              link_src, link_dst, link_km, link_speed, link_walk, link_open, adj_ptr,
              cand_ptr, cand_path, cand_end, cand_w, uniform_choice, path_nodes, path_len,
@@ -92,6 +93,9 @@ def flee_day(ks, tick, n, status, loc, route, progress, path, hop, places, recen
     from the location's move chance; the same law), so the daily pass over 150,000 people
     in camps is a comparison, not a random draw. The movement process re-times agents
     whose location's move chance changes.
+
+    ``cand_w`` holds one row of route weights per demographic group (demographics.py): row 0
+    alone unless ``kids_rule`` (ChildrenAvoidHazards) is on.
     """
     settled = 0
     for pss in range(2):
@@ -115,9 +119,15 @@ def flee_day(ks, tick, n, status, loc, route, progress, path, hop, places, recen
                     if path[a] < 0:
                         c0, c1 = cand_ptr[here], cand_ptr[here + 1]
                         if c1 > c0:
+                            g = 0
+                            if kids_rule:
+                                if boys_rule and male[a] and age[a] > 14 and (not teens_only or age[a] < 19):
+                                    g = 2
+                                elif age[a] < 19:
+                                    g = 1
                             total = 0.0
                             for c in range(c0, c1):
-                                w = cand_w[c]
+                                w = cand_w[g, c]
                                 if not uniform_choice:
                                     e = cand_end[c]
                                     cm = _cap(capacity[e], loc_num[e], buffer)

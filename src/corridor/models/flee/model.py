@@ -31,6 +31,7 @@ from ...network import Network
 from ...policies import LeverSchedule
 from ...rng import RandomStreams
 from .closures import CampToggle, compile_closures
+from .demographics import Demographics, read_demographics
 from .inputs import (
     Closure,
     Location,
@@ -50,7 +51,7 @@ from .movement import Closures, Movement, Record
 from .observed import ObservedData, read_observed
 from .routes import RouteTable, haversine_km
 from .settings import FleeSettings, load_settings
-from .spawning import Conflicts, Spawning, data_driven_spawns
+from .spawning import Conflicts, Spawning, data_driven_spawns, give_demographics
 
 __all__ = ["FleeScenario", "FleeWorld", "load_flee_scenario", "build_flee_simulation", "PHASES",
            "INDICATORS", "AGENT_COLUMNS"]
@@ -72,6 +73,8 @@ AGENT_COLUMNS: dict[str, tuple[str, int | float]] = {
     "recent": ("float32", 0.0),    # Flee's recent_travel_distance (0..1)
     "bounced": ("bool", False),    # the link closed under the agent: it goes back on arrival
     "wake": ("int32", 0),          # first day its move chance may come up again (see kernels)
+    "age": ("int16", -1),          # drawn only when a rule reads it (demographics.py)
+    "male": ("bool", False),
 }
 
 
@@ -92,6 +95,7 @@ class FleeScenario:
     initial_agents: list[int]
     seed: int = 0
     warnings: tuple[str, ...] = ()
+    demographics: Demographics | None = None     # read when ChildrenAvoidHazards is on
 
     @property
     def index(self) -> dict[str, int]:
@@ -216,6 +220,16 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
         k = len(conflicts[1])
         raise DataError(f"{k} days of conflict data for a {n_days}-day run (Flee 3.1 stops on day {k})",
                         where=lay.conflicts, expected=f"a row for every day 0..{n_days - 1}, or --days {k} or fewer")
+    demographics = None
+    if st.children_avoid_hazards:
+        if st.read_from_agents_csv_file:
+            raise DataError("ChildrenAvoidHazards compares ages as numbers, but agents read from agents.csv have "
+                            "text attributes (Flee 3.1 stops on the comparison)", where=lay.settings,
+                            at="move_rules.ChildrenAvoidHazards", expected="false with read_from_agents_csv_file")
+        demographics = read_demographics(lay.input_dir, [loc.name for loc in locations], notes)
+    elif st.boys_take_risk:
+        notes.add("BoysTakeRisk alone", f"{lay.settings}: move_rules.BoysTakeRisk acts only with "
+                  "ChildrenAvoidHazards, as in Flee 3.1: no effect")
     if st.softening == 0 and any(r.km == 0 for r in routes):
         raise DataError("a route of 0 km with softening 0 gives an infinite weight", where=lay.settings,
                         at="move_rules.softening", expected="softening > 0")
@@ -223,7 +237,8 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
     initial = read_agents(lay.agents, index) if st.read_from_agents_csv_file else []
     sc = FleeScenario(name=lay.root.resolve().name, layout=lay, settings=st, period=period, n_days=n_days,
                       locations=locations, routes=routes, closures=closures, conflicts=conflicts,
-                      observed=observed, initial_agents=initial, seed=seed, warnings=tuple(warnings))
+                      observed=observed, initial_agents=initial, seed=seed, warnings=tuple(warnings),
+                      demographics=demographics)
     _check_camps_and_spawning(sc)
     return sc
 
@@ -481,7 +496,10 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
         locs = np.array(starts, dtype=np.int16)
         agents.add(locs.size, loc=locs)
         np.add.at(world.loc_num, locs, 1)
-    return FleeSimulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
+    sim = FleeSimulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
                       processes=[Conflicts(), Spawning(), Closures(), Movement(), Record()],
                       day0=sc.period.start, n_ticks=sc.n_days, nationalities=("all",),
                       world=world)
+    if starts:   # day-0 agents get their attributes as Flee's add_initial_refugees draws them
+        give_demographics(sc.demographics, sim, 0, np.array(starts, dtype=np.int64), 0)
+    return sim

@@ -70,7 +70,12 @@ class Movement:
         score = np.where(w.camp, score * s.camp_weight, score)
         decay = np.array([s.conflict_decay(tick - int(t)) for t in w.time_of_conflict])
         score = np.where(w.conflict > 0.0, score * s.conflict_weight ** (decay * np.maximum(w.conflict, 0.0)), score)
-        cand_w = w.routes.weights(s, score, w.camp, w.conflict, w.pop.astype(np.float64), w.home_km)
+        pop = w.pop.astype(np.float64)
+        if s.children_avoid_hazards:   # one row per demographic group: score, score squared, 1
+            cand_w = np.stack([w.routes.weights(s, base, w.camp, w.conflict, pop, w.home_km)
+                               for base in (score, score * score, np.ones_like(score))])
+        else:
+            cand_w = w.routes.weights(s, score, w.camp, w.conflict, pop, w.home_km)[None, :]
         size = np.maximum(w.pop, w.capacity).astype(np.float64)
         movechance = np.minimum(w.movechance_base * (size / s.movechance_pop_base) ** s.movechance_pop_scale_factor,
                                 1.0)
@@ -96,7 +101,8 @@ class Movement:
         assert c is not None
         settled = flee_day(
             ks, tick, a.n, a.status, a.loc, a.route, a.progress, a.path, a.hop, a.places, a.recent, a.bounced,
-            a.wake, w.loc_num, movechance, log_stay, w.town, w.camp, w.capacity, s.capacity_buffer, w.deactivation,
+            a.wake, a.age, a.male, s.children_avoid_hazards, s.boys_take_risk, s.boys_take_risk_ages == "teens",
+            w.loc_num, movechance, log_stay, w.town, w.camp, w.capacity, s.capacity_buffer, w.deactivation,
             w.link_src, w.link_dst, w.link_km, w.link_speed, w.link_walk, w.link_open, w.adj_ptr,
             c.ptr, c.path, c.end, cand_w, s.awareness_level == 0, w.routes.nodes, w.routes.length,
             s.weight_power, s.max_move_speed, s.max_walk_speed, s.start_on_foot, s.avoid_short_stints,

@@ -107,7 +107,8 @@ class FleePack:
                     f"({ard.days} days, {len(ard.camps)} camps: {', '.join(ard.camps)})"]
         sc = self.load(arg, settings=settings, **options)
         n_camps = sum(1 for loc in sc.locations if loc.kind in ("camp", "idpcamp"))
-        return [f"warning: {w}" for w in sc.warnings] + [f"{sc.name}: valid Flee scenario ({sc.n_days} days from {sc.period.start}, "
+        warnings = [f"warning: {w}" for w in sc.warnings]
+        return warnings + [f"{sc.name}: valid Flee scenario ({sc.n_days} days from {sc.period.start}, "
                 f"{len(sc.locations)} locations, {len(sc.routes)} routes, {n_camps} camps, "
                 f"{len(sc.closures)} closures; settings: {sc.layout.settings or 'Flee defaults'})"
                 + ("; a forecast: no observed data, nothing to validate against" if sc.forecast else "")]

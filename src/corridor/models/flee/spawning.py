@@ -37,6 +37,7 @@ from ...errors import UserInputError
 
 if TYPE_CHECKING:
     from ...engine import Simulation
+    from .demographics import Demographics
     from .model import FleeWorld
 
 __all__ = ["Conflicts", "Spawning", "data_driven_spawns"]
@@ -60,6 +61,16 @@ def data_driven_spawns(total: np.ndarray, insert_day0: bool) -> tuple[np.ndarray
             debt = 0
         spawns[t], debts[t] = new, debt
     return spawns, debts
+
+
+def give_demographics(demo: Demographics | None, sim: Simulation, first: int, locs: np.ndarray, tick: int) -> None:
+    """Draw age and gender of the agents in slots ``first..`` (at ``locs``), when a rule reads them."""
+    if demo is None or not locs.size:
+        return
+    slots = np.arange(first, first + locs.size, dtype=np.int64)
+    a = sim.agents
+    a.age[slots], a.male[slots] = demo.draw(locs.astype(np.int64), sim.streams.uniform("demographics", tick, slots, 0),
+                                            sim.streams.uniform("demographics", tick, slots, 1))
 
 
 class Conflicts:
@@ -137,7 +148,9 @@ class Spawning:
                                          "(take_from_population is set)")
                 w.pop = w.pop - np.where(w.conflict > 0.0, counts, 0)
             locs = np.repeat(np.arange(n_loc, dtype=np.int16), counts)
+            first = sim.agents.n
             sim.agents.add(locs.size, loc=locs)
+            give_demographics(w.scenario.demographics, sim, first, locs, tick)
             w.loc_num += counts
             day = tick - sim.recorder.first_tick
             if day >= 0:

@@ -1,0 +1,271 @@
+"""Real Flee folders carry irregularities that Flee 3.1 accepts: each one, reproduced in a small
+synthetic folder, runs with Flee's meaning and one warning line per kind; what Flee stops on
+is one clear error with exit status 2; forecast folders run; the demographic rules act."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from test_flee_rules import write_scenario
+from typer.testing import CliRunner
+
+from corridor.cli import app
+from corridor.errors import DataError
+from corridor.models.flee import build_flee_simulation, load_flee_scenario, run_flee
+
+runner = CliRunner()
+
+
+def _set(folder: Path, section: str, **values) -> None:
+    doc = yaml.safe_load((folder / "simsetting.yml").read_text()) or {}
+    doc.setdefault(section, {}).update(values)
+    (folder / "simsetting.yml").write_text(yaml.safe_dump(doc))
+
+
+def _warnings_of(sc, words: str) -> list[str]:
+    return [w for w in sc.warnings if words in w]
+
+
+# --- duplicate location names ----------------------------------------------------------------
+
+def _duplicate_world(tmp_path: Path) -> Path:
+    """A appears twice: row 1 (a conflict zone) and row 3 (a town); the route goes to A."""
+    return write_scenario(
+        tmp_path / "dup", days=6,
+        locations=[("A", "X", "conflict_zone", 0, 5000), ("C", "X", "camp", "", 0), ("A", "X", "town", "", 5000)],
+        routes=[("A", "C", 50)], conflicts={"A": [1] * 6},
+        series={"total": [(0, 0), (1, 600)], "C": [(0, 0)]},
+        settings={"move_rules": {"conflict_movechance": 1.0, "max_move_speed": 100}})
+
+
+def test_duplicate_location_is_two_places_as_in_flee(tmp_path):
+    folder = _duplicate_world(tmp_path)
+    sc = load_flee_scenario(folder)
+    assert len(sc.locations) == 3 and sc.index["A"] == 2 and sc.first_index["A"] == 0
+    (warning,) = _warnings_of(sc, "repeats row")
+    assert "locations.csv: row 4" in warning and "'A'" in warning
+    sim = build_flee_simulation(sc)
+    sim.run()
+    spawned = sim.recorder.data[:, 1, 0, :].sum(axis=0)
+    agents = sim.recorder.data[-1, 0, 0, :]
+    # people are spawned at the first row (conflict zone with a population) and, as in Flee 3.1,
+    # the route binds to the last row: they can never leave
+    assert spawned[0] == 600 and agents[0] == 600 and agents[1] == 0
+    _set(folder, "corridor_rules", duplicate_locations="last")
+    fixed = load_flee_scenario(folder)
+    assert [loc.line for loc in fixed.locations] == [3, 4]     # the earlier row A is dropped
+    sim = build_flee_simulation(fixed)
+    sim.run()
+    assert sim.recorder.data[:, 2, 0, 0].sum() >= 600          # the conflict binds to the routed A: all reach C
+
+
+def test_duplicate_camp_reports_the_last_row(tmp_path):
+    folder = write_scenario(
+        tmp_path / "dupcamp", days=3,
+        locations=[("A", "X", "conflict_zone", 0, 5000), ("C", "X", "camp", "", 0), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 40), (2, 40)], "C": [(0, 20)]})
+    run = run_flee(load_flee_scenario(folder))
+    assert run.camps == ("C", "C")
+    # Flee's add_initial_refugees puts the day-0 count at lm["C"] (the last row) once per column
+    assert run.sim[0].tolist() == [40, 40]
+
+
+# --- conflicts.csv ---------------------------------------------------------------------------
+
+def test_conflicts_unknown_and_unnamed_columns_are_skipped(tmp_path):
+    folder = write_scenario(
+        tmp_path / "cf", days=4, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0), (3, 30)], "C": [(0, 0)]})
+    (folder / "conflicts.csv").write_text("#Days,A,Solidarity,Nowhere,\n" + "".join(
+        f"{d + 1},1,1,0\n" for d in range(4)))
+    sc = load_flee_scenario(folder)
+    assert sc.conflicts[0] == ["A"]
+    assert len(_warnings_of(sc, "is not in locations.csv")) == 1          # one line for two columns
+    assert "1 more like it" in _warnings_of(sc, "is not in locations.csv")[0]
+    assert len(_warnings_of(sc, "no location name")) == 1
+    assert len(_warnings_of(sc, "consecutive days in file order")) == 1
+    assert run_flee(sc).total_agents[-1] == 30
+
+
+def test_value_under_an_unnamed_conflicts_column_stops(tmp_path):
+    folder = write_scenario(
+        tmp_path / "cf2", days=2, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    (folder / "conflicts.csv").write_text("#Day,A,\n0,1,\n1,1,1\n")
+    with pytest.raises(DataError, match=r"row 3, column 3: a value \('1'\) under a column with no name"):
+        load_flee_scenario(folder)
+
+
+def test_conflict_ends_only_from_exactly_one_as_in_flee(tmp_path):
+    folder = write_scenario(
+        tmp_path / "end", days=4, locations=[("A", "X", "conflict_zone", 1, 1000), ("B", "X", "conflict_zone", 1, 1000),
+                                             ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10), ("B", "C", 10)], conflicts={"A": [0, 1, 0, 0], "B": [0, 0.4, 0, 0]},
+        series={"total": [(0, 0), (3, 3000)], "C": [(0, 0)]})
+    sim = build_flee_simulation(load_flee_scenario(folder))
+    sim.run()
+    w = sim.world
+    assert w.conflict[0] == -1.0 and w.conflict[1] == pytest.approx(0.4)   # B's conflict never ended
+    spawned = sim.recorder.data[2:, 1, 0, :].sum(axis=0)
+    assert spawned[0] == 0 and spawned[1] == 2000                           # all of days 2-3 from B
+    _set(folder, "corridor_rules", conflict_end="any")
+    with pytest.raises(DataError, match="no conflict zone"):                 # nobody left to spawn from
+        run_flee(load_flee_scenario(folder))
+
+
+def test_short_conflicts_file_stops_unless_the_run_is_shorter(tmp_path):
+    folder = write_scenario(
+        tmp_path / "short", days=3, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], conflicts={"A": [1, 1, 1]}, series={"total": [(0, 0)], "C": [(0, 0)]})
+    (folder / "sim_period.csv").write_text("StartDate,2010-01-01\nLength,5\n")
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "3 days of conflict data for a 5-day run" in result.output and "--days 3 or fewer" in result.output
+    assert load_flee_scenario(folder, days=3).n_days == 3
+
+
+# --- closures and observed series ----------------------------------------------------------
+
+def test_closure_ending_before_it_starts_is_never_lifted(tmp_path):
+    folder = write_scenario(
+        tmp_path / "cl", days=8, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], closures=[("location", "C", "", 2, 0)],
+        series={"total": [(0, 0), (7, 700)], "C": [(0, 0)]},
+        settings={"move_rules": {"conflict_movechance": 1.0}})
+    sc = load_flee_scenario(folder)
+    assert sc.closures[0].end == -1
+    assert len(_warnings_of(sc, "never lifted")) == 1
+    sim = build_flee_simulation(sc)
+    sim.run()
+    arrivals = sim.recorder.data[:, 2, 0, 1]
+    assert arrivals[:2].sum() > 0 and arrivals[3:].sum() == 0   # closed from day 2 to the end
+
+
+def test_observed_dates_out_of_order_follow_flee_unless_sorted(tmp_path):
+    folder = write_scenario(
+        tmp_path / "obs", days=10, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0), (8, 800), (4, 100)]})
+    sc = load_flee_scenario(folder)
+    assert len(_warnings_of(sc, "before the previous row's date")) == 1
+    flee_way = sc.observed.daily("C", 10)
+    # Flee: day 5 lies before the row dated 8, so it interpolates between rows 1 and 2
+    assert flee_way[5] == 500 and flee_way[9] == 100
+    _set(folder, "corridor_rules", observed_order="date")
+    assert load_flee_scenario(folder).observed.daily("C", 10)[5] == 275
+
+
+# --- forecast ------------------------------------------------------------------------------
+
+def test_forecast_folder_runs_and_says_nothing_to_compare(tmp_path):
+    folder = write_scenario(
+        tmp_path / "fc", days=5, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={},
+        settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "constant",
+                                                               "displaced_per_conflict_day": 10}}})
+    for f in (folder / "source_data").iterdir():
+        f.unlink()
+    (folder / "source_data").rmdir()
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(folder), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    header = (out / "out.csv").read_text().splitlines()[0]
+    assert header == "Day,Date,C sim,total refugees (simulation),refugees in camps (simulation)"
+    assert (out / "out.csv").read_text().splitlines()[-1].split(",")[3] == "50"
+    assert json.loads((out / "validation.json").read_text())["averaged_relative_difference"] is None
+    result = runner.invoke(app, ["validate", str(out)])
+    assert result.exit_code == 0 and "nothing to compare with" in result.output
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 0 and "a forecast" in result.output
+
+
+def test_data_folder_without_layout_is_an_error(tmp_path):
+    folder = write_scenario(
+        tmp_path / "nolayout", days=3, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    (folder / "source_data" / "data_layout.csv").unlink()
+    with pytest.raises(DataError, match="no data_layout.csv"):
+        load_flee_scenario(folder)
+
+
+# --- what Flee 3.1 stops on ----------------------------------------------------------------
+
+def test_arrivals_with_no_conflict_zone_populated_stop(tmp_path):
+    folder = write_scenario(
+        tmp_path / "nopop", days=3, locations=[("A", "X", "conflict_zone", 0, 0), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0), (2, 100)], "C": [(0, 0)]})
+    result = runner.invoke(app, ["run", str(folder), "-q", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "no conflict zone with a population" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_flood_rules_stop_with_the_rule_named(tmp_path):
+    folder = write_scenario(
+        tmp_path / "flood", days=3, locations=[("A", "X", "conflict_zone", 0, 10), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+        settings={"spawn_rules": {"flood_driven_spawning": True, "flood_zone_spawning_only": True,
+                                  "conflict_zone_spawning_only": False}})
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 2 and "flood-driven spawning" in result.output
+
+
+# --- demographics ------------------------------------------------------------------------------
+
+def _choice_world(tmp_path: Path, ages: dict[int, float], male: float, **move) -> Path:
+    """A (conflict zone) -- B (camp, camp_weight 4) and -- T (town), equal distances; 4,000
+    people spawned on day 1 choose between B and T."""
+    folder = write_scenario(
+        tmp_path / "demo", days=2,
+        locations=[("A", "X", "conflict_zone", 0, 100000), ("B", "X", "camp", "", 0), ("T", "X", "town", "", 0)],
+        routes=[("A", "B", 100), ("A", "T", 100)], series={"total": [(0, 0), (1, 4000)], "B": [(0, 0)]},
+        settings={"move_rules": {"conflict_movechance": 1.0, "camp_weight": 4.0, "max_move_speed": 50,
+                                 "camp_movechance": 0.0, **move}})
+    (folder / "demographics_age.csv").write_text(
+        "age,Default\n" + "".join(f"{a},{w}\n" for a, w in ages.items()))
+    (folder / "demographics_gender.csv").write_text(f"gender,Default\nmale,{male}\nfemale,{1 - male}\n")
+    return folder
+
+
+def _share_to_camp(folder: Path) -> float:
+    sim = build_flee_simulation(load_flee_scenario(folder))
+    sim.run()
+    a = sim.agents
+    assert a.n == 4000 and (a.route[: a.n] >= 0).all()     # all set off on day 1 and are on a link
+    dest = sim.world.link_dst[a.route[: a.n]]
+    return float(np.mean(dest == 1))
+
+
+@pytest.mark.parametrize(("ages", "male", "move", "share"), [
+    ({30: 1.0}, 0.0, {}, 4 / 5),                                                     # rules off
+    ({30: 1.0}, 0.0, {"ChildrenAvoidHazards": True}, 4 / 5),                         # adults: unchanged
+    ({10: 1.0}, 0.0, {"ChildrenAvoidHazards": True}, 16 / 17),                       # children: score squared
+    ({30: 1.0}, 1.0, {"ChildrenAvoidHazards": True, "BoysTakeRisk": True}, 1 / 2),   # men over 14 (Flee 3.1)
+    ({16: 1.0}, 1.0, {"ChildrenAvoidHazards": True, "BoysTakeRisk": True}, 1 / 2),   # teenage boys
+    ({10: 1.0}, 1.0, {"ChildrenAvoidHazards": True, "BoysTakeRisk": True}, 16 / 17),  # young boys: children
+    ({10: 0.5, 30: 0.5}, 0.0, {"ChildrenAvoidHazards": True}, (16 / 17 + 4 / 5) / 2),
+])
+def test_demographic_rules_change_route_choice(tmp_path, ages, male, move, share):
+    assert _share_to_camp(_choice_world(tmp_path, ages, male, **move)) == pytest.approx(share, abs=0.025)
+
+
+def test_boys_take_risk_teens_only_is_the_corrected_rule(tmp_path):
+    folder = _choice_world(tmp_path, {30: 1.0}, 1.0, ChildrenAvoidHazards=True, BoysTakeRisk=True)
+    _set(folder, "corridor_rules", boys_take_risk="teens")
+    assert _share_to_camp(folder) == pytest.approx(4 / 5, abs=0.025)
+
+
+def test_demographics_follow_the_location_column(tmp_path):
+    folder = _choice_world(tmp_path, {30: 1.0}, 0.0, ChildrenAvoidHazards=True)
+    (folder / "demographics_age.csv").write_text("age,Default,A\n10,0.0,1.0\n30,1.0,0.0\n")
+    assert _share_to_camp(folder) == pytest.approx(16 / 17, abs=0.025)   # A's column: all children
+
+
+def test_no_age_file_makes_everyone_a_child_as_in_flee(tmp_path):
+    folder = _choice_world(tmp_path, {30: 1.0}, 0.0, ChildrenAvoidHazards=True)
+    (folder / "demographics_age.csv").unlink()
+    sc = load_flee_scenario(folder)
+    assert len(_warnings_of(sc, "counts as a child")) == 1
+    assert _share_to_camp(folder) == pytest.approx(16 / 17, abs=0.025)

@@ -45,8 +45,21 @@ def main(argv: list[str] | None = None) -> int:
 
     lay = find_layout(args.scenario.resolve(), settings=args.settings.resolve() if args.settings else None)
     out_csv = args.out_csv.resolve()
-    # Flee reads demographics from ./input_csv and writes logs to the working directory
+    try:
+        return _run(args, lay, out_csv)
+    except SystemExit as exc:   # Flee 3.1 stops some errors with sys.exit() (status 0, message on stdout)
+        print(f"flee stopped: sys.exit({exc.code!r})", file=sys.stderr)
+        return 3
+    except Exception as exc:    # what Flee stops on: report it in one line, as a failed run
+        print(f"flee stopped: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
+
+
+def _run(args: argparse.Namespace, lay, out_csv: Path) -> int:
+    # Flee reads demographics from ./input_csv (FabFlee runs in the scenario's folder) and writes
+    # logs to the working directory: a temporary one, with input_csv linked in
     with tempfile.TemporaryDirectory() as cwd, contextlib.chdir(cwd):
+        os.symlink(lay.input_dir, Path(cwd) / "input_csv")
         settings_file = lay.settings
         if settings_file is None:
             settings_file = Path(cwd) / "empty.yml"
@@ -80,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 ig.closures = []
             e, lm = ig.StoreInputGeographyInEcosystem(e)
-            d = handle_refugee_data.RefugeeTable(csvformat="generic", data_directory=str(lay.data_dir),
+            data_dir = lay.data_dir or lay.root / "source_data"   # a forecast: Flee looks there and stops
+            d = handle_refugee_data.RefugeeTable(csvformat="generic", data_directory=str(data_dir),
                                                  start_date=start_date, data_layout="data_layout.csv",
                                                  population_scaledown_factor=hasten)
             if lay.corrections:

@@ -61,7 +61,7 @@ def test_validate_checks_the_folder(world):
 
 
 def test_compare_a_folder_with_a_copy_whose_link_closes(world, tmp_path):
-    closed = town_world(tmp_path / "closed", closures=[("link", "T", "C", 5, 30)])
+    closed = town_world(tmp_path / "closed", closures=[("link", "C", "T", 5, 30)])   # closes T -> C (Flee 3.1)
     res = invoke("compare", world, closed, "-n", 2, "--workers", 1, "--out", tmp_path / "cmp", "--no-plots")
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "cmp" / "compare.json").read_text())

@@ -269,3 +269,89 @@ def test_no_age_file_makes_everyone_a_child_as_in_flee(tmp_path):
     sc = load_flee_scenario(folder)
     assert len(_warnings_of(sc, "counts as a child")) == 1
     assert _share_to_camp(folder) == pytest.approx(16 / 17, abs=0.025)
+
+
+# --- Flee 3.1 bugs followed by default, corrected on request ---------------------------------
+
+def test_conflict_dates_without_conflicts_file(tmp_path):
+    folder = write_scenario(
+        tmp_path / "cd", days=5, locations=[("A", "X", "conflict_zone", 2, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+        settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "constant",
+                                                               "displaced_per_conflict_day": 10}}})
+    sc = load_flee_scenario(folder)
+    assert len(_warnings_of(sc, "never starts a conflict dated after day 0")) == 1
+    assert run_flee(sc).total_agents[-1] == 0                       # Flee 3.1: A stays a town
+    _set(folder, "corridor_rules", conflict_dates="applied")
+    assert run_flee(load_flee_scenario(folder)).total_agents.tolist() == [0, 0, 10, 20, 30]
+
+
+def test_awareness_zero_nobody_moves_in_flee(tmp_path):
+    folder = write_scenario(
+        tmp_path / "aw", days=4, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0), (1, 100)], "C": [(0, 0)]},
+        settings={"move_rules": {"awareness_level": 0, "conflict_movechance": 1.0}})
+    assert run_flee(load_flee_scenario(folder)).sim[-1, 0] == 0
+    _set(folder, "corridor_rules", awareness_zero="random_link")
+    assert run_flee(load_flee_scenario(folder)).sim[-1, 0] == 100
+
+
+def test_pop_weight_min_as_in_flee_or_max(tmp_path):
+    folder = write_scenario(
+        tmp_path / "pw", days=2, locations=[("A", "X", "conflict_zone", 0, 100000), ("B", "X", "camp", "", 0),
+                                            ("T", "X", "town", "", 0), ("U", "X", "town", "", 1024)],
+        routes=[("A", "T", 100), ("A", "U", 100)], series={"total": [(0, 0), (1, 4000)], "B": [(0, 0)]},
+        settings={"move_rules": {"conflict_movechance": 1.0, "max_move_speed": 50, "use_pop_for_loc_weight": True,
+                                 "pop_power_for_loc_weight": 0.1}})
+
+    def share_to_t() -> float:
+        sim = build_flee_simulation(load_flee_scenario(folder))
+        sim.run()
+        a = sim.agents
+        return float(np.mean(sim.world.link_dst[a.route[: a.n]] == 2))
+
+    assert share_to_t() == 0.0                                   # min(1, 0) ^ 0.1 = 0: the empty town is never chosen
+    _set(folder, "corridor_rules", pop_loc_weight="max")
+    assert share_to_t() == pytest.approx(1 / 3, abs=0.03)         # 1 against 1024 ^ 0.1 = 2
+
+
+def test_home_distance_swaps_latitude_and_longitude_in_flee(tmp_path):
+    folder = write_scenario(
+        tmp_path / "home", days=2, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+        settings={"move_rules": {"stay_close_to_home": True}})
+    text = (folder / "locations.csv").read_text().splitlines()
+    text[1] = text[1].replace("1.0,1.0", "60.0,0.0")
+    text[2] = text[2].replace("1.0,1.0", "60.0,90.0")
+    (folder / "locations.csv").write_text("\n".join(text) + "\n")
+    assert build_flee_simulation(load_flee_scenario(folder)).world.home_km[0, 1] == pytest.approx(10011, rel=0.01)
+    _set(folder, "corridor_rules", home_distance="great_circle")
+    assert build_flee_simulation(load_flee_scenario(folder)).world.home_km[0, 1] == pytest.approx(4606, rel=0.01)
+
+
+def test_forced_redirection_one_doubles_the_route_in_flee(tmp_path):
+    folder = write_scenario(
+        tmp_path / "fr", days=2, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    (folder / "routes.csv").write_text("#name1,name2,distance,forced_redirection\nA,C,10,1\n")
+    sc = load_flee_scenario(folder)
+    assert len(sc.routes) == 2 and len(_warnings_of(sc, "adds the route twice")) == 1
+    _set(folder, "corridor_rules", forced_redirection="once")
+    assert len(load_flee_scenario(folder).routes) == 1
+
+
+def test_merged_series_follow_flee_or_add_up(tmp_path):
+    folder = write_scenario(
+        tmp_path / "ms", days=10, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100), (4, 200)], "D": [(2, 10), (8, 20)]})
+    layout = folder / "source_data" / "data_layout.csv"
+    layout.write_text("total,total.csv\nC,c.csv,d.csv\n")
+    sc = load_flee_scenario(folder)
+    s = sc.observed.series["C"]
+    # Flee: D's count of day 2 is added to C's next count (day 4's 200); D's day 8 is after C's last
+    # date: dropped
+    assert s.days.tolist() == [0, 2, 4] and s.values.tolist() == [100, 210, 210]
+    assert len(_warnings_of(sc, "order-dependent rule")) == 1
+    _set(folder, "corridor_rules", merged_series="step_sum")
+    s = load_flee_scenario(folder).observed.series["C"]
+    assert s.days.tolist() == [0, 2, 4, 8] and s.values.tolist() == [100, 110, 210, 220]

@@ -172,8 +172,30 @@ def test_country_closure_keeps_people_home_until_it_lifts(tmp_path):
 @pytest.mark.parametrize("closure", [("link", "A", "B", 0, 3), ("link", "B", "A", 0, 3),
                                      ("location", "B", "", 0, 3)])
 def test_link_and_location_closures_close_both_directions(tmp_path, closure):
-    run = run_flee(load_flee_scenario(line_world(tmp_path, days=6, closures=[closure])))
+    folder = line_world(tmp_path, days=6, closures=[closure])
+    settings = yaml.safe_load((folder / "simsetting.yml").read_text())
+    settings["corridor_rules"] = {"link_closures": "both_ways"}    # Flee 3.1's is below
+    (folder / "simsetting.yml").write_text(yaml.safe_dump(settings))
+    run = run_flee(load_flee_scenario(folder))
     assert run.sim[:, 0].tolist() == [0, 0, 0, 1000, 1000, 1000]
+
+
+@pytest.mark.parametrize(("closure", "blocked"), [(("link", "A", "B", 0, 3), False),    # closes B -> A only
+                                                  (("link", "B", "A", 0, 3), True)])    # closes A -> B
+def test_link_closures_as_flee_3_1_does_them(tmp_path, closure, blocked):
+    """Flee 3.1 finds the link by identity: a one-character name matches (CPython shares the
+    object) and only name2 -> name1 closes; a longer name never matches."""
+    run = run_flee(load_flee_scenario(line_world(tmp_path / "one", days=6, closures=[closure])))
+    assert run.sim[:, 0].tolist() == ([0, 0, 0, 1000, 1000, 1000] if blocked else [0] + [1000] * 5)
+    long = write_scenario(
+        tmp_path / "long", locations=[("Aleppo", "X", "conflict_zone", 0, 10000), ("Bekaa", "Y", "camp", "", 0)],
+        routes=[("Aleppo", "Bekaa", 100)], days=6, conflicts={"Aleppo": [1] * 6},
+        series={"total": [(0, 0), (1, 1000)], "Bekaa": [(0, 0), (1, 1000)]},
+        settings={"move_rules": {"max_move_speed": 200.0, "camp_movechance": 0.0}},
+        closures=[("link", "Bekaa", "Aleppo", 0, 3)])
+    sc = load_flee_scenario(long)
+    assert any("closes nothing" in w for w in sc.warnings)
+    assert run_flee(sc).sim[:, 0].tolist() == [0] + [1000] * 5
 
 
 def test_people_on_a_link_that_closes_go_back(tmp_path):

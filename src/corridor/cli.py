@@ -137,6 +137,9 @@ def validate(
     scenario: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name; or a Flee scenario "
                                                   "folder, or a Flee output folder / out.csv.")],
     settings: Annotated[Path | None, typer.Option(help="Flee scenarios: simsetting.yml.")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Flee scenarios: days to run (default: the length "
+                                                         "in sim_period.csv).")] = None,
+    hasten: Annotated[int | None, typer.Option(min=1, help="Flee scenarios: population scale-down factor.")] = None,
 ) -> None:
     """Check a scenario (schema, places, parameters, policies) without running it.
 
@@ -145,7 +148,7 @@ def validate(
     from . import packs
 
     try:
-        options = {"settings": settings} if settings is not None else {}
+        options = {k: v for k, v in (("settings", settings), ("days", days), ("hasten", hasten)) if v is not None}
         lines = packs.for_arg(scenario).validate(scenario, **options)
     except UserInputError as exc:
         _fail(exc)

@@ -9,9 +9,10 @@ is, not a mask, and are applied by the :class:`Closures` process.
 
 Differences, on purpose:
 
-* ``link`` closures close both directions. In Flee 3.1 they close nothing: the link is
-  looked up with ``is not`` on strings, which never matches a name read from the file
-  (and with ``twoway`` it would only close the reverse direction).
+* ``link`` closures, by default as in Flee 3.1: its lookup compares names with ``is not``,
+  which matches a name read from the file only where CPython shares the string object (a
+  name of one Latin-1 character), and then closes only ``name2 -> name1``; every longer name
+  closes nothing. ``corridor_rules.link_closures: both_ways`` closes the link both ways.
 * Overlapping closures of the same link: the link is closed while any of them is in
   force. In Flee the first reopening reopens it.
 * ``remove_forced_redirection`` is accepted and has no effect: forced redirection does not
@@ -39,8 +40,13 @@ class CampToggle:
     idp: bool
 
 
+def flee_link_closure_acts(name1: str) -> bool:
+    """Whether Flee 3.1's identity test can match ``name1`` (a one-character Latin-1 name)."""
+    return len(name1) == 1 and ord(name1) < 256
+
+
 def compile_closures(closures: list[Closure], net: Network, country_of: list[str],
-                     n_ticks: int) -> tuple[list[CompiledPolicy], list[CampToggle]]:
+                     n_ticks: int, link_rule: str = "flee") -> tuple[list[CompiledPolicy], list[CampToggle]]:
     policies: list[CompiledPolicy] = []
     toggles: list[CampToggle] = []
     country = np.array(country_of, dtype=object)
@@ -56,7 +62,12 @@ def compile_closures(closures: list[Closure], net: Network, country_of: list[str
             routes = np.flatnonzero(mask).astype(np.int64)
         elif c.kind == "link":
             a, b = net.index(c.name1), net.index(c.name2)
-            mask = ((net.src == a) & (net.dst == b)) | ((net.src == b) & (net.dst == a))
+            if link_rule == "both_ways":
+                mask = ((net.src == a) & (net.dst == b)) | ((net.src == b) & (net.dst == a))
+            elif flee_link_closure_acts(c.name1):
+                mask = (net.src == b) & (net.dst == a)
+            else:
+                continue
             routes = np.flatnonzero(mask).astype(np.int64)
         elif c.kind == "location":
             locs = np.array([net.index(c.name1)], dtype=np.int64)

@@ -195,6 +195,8 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
         locations = [loc for i, loc in enumerate(locations) if last[loc.name] == i]
     index = {loc.name: i for i, loc in enumerate(locations)}
     routes = read_routes(lay.routes, index, notes)
+    if st.forced_redirection == "flee":   # Flee 3.1: `if == 1` then `if == 2 ... else` adds a 1 twice
+        routes = [r2 for r in routes for r2 in ((r, r) if r.forced_redirection == 1 else (r,))]
     countries = {loc.country for loc in locations}
     closures = read_closures(lay.closures, index, countries, notes)
     conflicts = read_conflicts(lay.conflicts, index, notes) if lay.conflicts is not None else None
@@ -203,7 +205,7 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
         notes.add("forecast corrections", f"{lay.corrections}: registration corrections with no observed data "
                   "(no data_layout.csv): nothing to correct; ignored")
     observed = read_observed(lay.data_dir, period.start, st.hasten, corrections, lay.corrections,
-                             order=st.observed_order, notes=notes)
+                             order=st.observed_order, merge=st.merged_series, notes=notes)
     if lay.data_dir is not None:
         layout_file = lay.data_dir / "data_layout.csv"
         for name in observed.series:
@@ -233,6 +235,7 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
     if st.softening == 0 and any(r.km == 0 for r in routes):
         raise DataError("a route of 0 km with softening 0 gives an infinite weight", where=lay.settings,
                         at="move_rules.softening", expected="softening > 0")
+    _flee_quirks(st, lay, locations, routes, closures, conflicts, notes)
     warnings += notes.lines()
     initial = read_agents(lay.agents, index) if st.read_from_agents_csv_file else []
     sc = FleeScenario(name=lay.root.resolve().name, layout=lay, settings=st, period=period, n_days=n_days,
@@ -241,6 +244,41 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
                       demographics=demographics)
     _check_camps_and_spawning(sc)
     return sc
+
+
+def _flee_quirks(st: FleeSettings, lay: FleeLayout, locations: list[Location], routes: list[Route],
+                 closures: list[Closure], conflicts: object, notes: Notes) -> None:
+    """One note for each Flee 3.1 bug that this scenario meets and that the run follows."""
+    from .closures import flee_link_closure_acts
+
+    fix = "; corridor_rules.{}: {} gives the corrected rule"
+    links = [c for c in closures if c.kind == "link"]
+    if links and st.link_closures == "flee":
+        c = links[0]
+        what = "closes only " + f"{c.name2}->{c.name1}" if flee_link_closure_acts(c.name1) else "closes nothing"
+        notes.add("quirk link closures", f"{lay.closures}: row {c.line}: a link closure {what}, as in Flee 3.1 "
+                  "(it compares names by identity)" + fix.format("link_closures", "both_ways"))
+    if conflicts is None and st.conflict_dates == "flee":
+        late = [loc for loc in locations if loc.kind == "conflict" and loc.conflict_date > 0]
+        if late:
+            notes.add("quirk conflict dates", f"{lay.locations}: row {late[0].line}: with no conflicts.csv, Flee "
+                      f"3.1 never starts a conflict dated after day 0 ({len(late)} zones stay towns)"
+                      + fix.format("conflict_dates", "applied"))
+    if st.awareness_level == 0 and st.awareness_zero == "flee":
+        notes.add("quirk awareness 0", f"{lay.settings}: move_rules.awareness_level 0: nobody moves, as in Flee "
+                  "3.1 (its route is a link index where a name is expected)" + fix.format("awareness_zero",
+                                                                                          "random_link"))
+    if st.use_pop_for_loc_weight and st.pop_loc_weight == "flee":
+        notes.add("quirk pop weight", f"{lay.settings}: move_rules.use_pop_for_loc_weight multiplies by "
+                  "min(1, population) ^ power, as in Flee 3.1 (0 for an empty place, else 1)"
+                  + fix.format("pop_loc_weight", "max"))
+    if st.stay_close_to_home and st.home_distance == "flee":
+        notes.add("quirk home distance", f"{lay.settings}: move_rules.stay_close_to_home measures distances with "
+                  "latitude and longitude swapped, as in Flee 3.1" + fix.format("home_distance", "great_circle"))
+    forced = [r for r in routes if r.forced_redirection == 1]
+    if forced and st.forced_redirection == "flee":
+        notes.add("quirk forced redirection", f"{lay.routes}: row {forced[0].line}: forced_redirection 1 adds the "
+                  "route twice (twice the weight), as in Flee 3.1" + fix.format("forced_redirection", "once"))
 
 
 @dataclass
@@ -368,7 +406,7 @@ def _conflict_events(sc: FleeScenario) -> dict[int, list[tuple[int, float]]]:
                     events.setdefault(t, []).append((first[name], float(v)))
                 elif v < 1e-6 and t > 0 and (prev >= 1e-6 if any_drop else prev == 1.0):
                     events.setdefault(t, []).extend((i, 0.0) for i in rows_of[name])
-    else:
+    elif sc.settings.conflict_dates == "applied":   # Flee 3.1 never starts these (see _flee_quirks)
         for i, loc in enumerate(sc.locations):
             if loc.kind == "conflict" and 0 < loc.conflict_date < sc.n_days:
                 ci = loc.attributes.get("conflict_intensity", "")
@@ -446,7 +484,8 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
     n = len(sc.locations)
     net, speed, walk = _network(sc)
     types = _initial_types(sc)
-    policies, toggles = compile_closures(sc.closures, net, [loc.country for loc in sc.locations], sc.n_days)
+    policies, toggles = compile_closures(sc.closures, net, [loc.country for loc in sc.locations], sc.n_days,
+                                         s.link_closures)
     schedule = LeverSchedule({}, {}, policies, net)
     streams = RandomStreams(sc.seed)
     recorder = Recorder(INDICATORS, sc.n_days, 1, n, first_tick=0)
@@ -462,8 +501,12 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
         spawns, debts = data_driven_spawns(total, s.insert_day0)
     home_km = None
     if s.stay_close_to_home:
-        home_km = np.array([[haversine_km(a.lat, a.lon, b.lat, b.lon) for b in sc.locations]
-                            for a in sc.locations])
+        if s.home_distance == "flee":   # Flee 3.1 takes the longitude column for the latitude
+            home_km = np.array([[haversine_km(a.lon, a.lat, b.lon, b.lat) for b in sc.locations]
+                                for a in sc.locations])
+        else:
+            home_km = np.array([[haversine_km(a.lat, a.lon, b.lat, b.lon) for b in sc.locations]
+                                for a in sc.locations])
     first_country = sc.locations[0].country
     conflict = types["conflict"]
     toggles_by_tick: dict[int, list[CampToggle]] = {}

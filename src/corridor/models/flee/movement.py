@@ -65,6 +65,8 @@ class Movement:
         w: FleeWorld = sim.world
         s = w.settings
         a = sim.agents
+        if s.awareness_level == 0 and s.awareness_zero == "flee":
+            return   # Flee 3.1: the planned route is a link index, never matched: nobody moves
         score = np.ones(w.n_locations)
         score = np.where(w.foreign, score * s.foreign_weight, score)
         score = np.where(w.camp, score * s.camp_weight, score)

@@ -15,9 +15,11 @@ the row before that one). ``corridor_rules.observed_order: date`` sorts the rows
 A scenario without ``data_layout.csv`` is a forecast: :data:`NO_OBSERVED` has no series;
 there is nothing to validate against, and no data-driven spawning.
 
-Difference: where a layout row names several files, Flee 3.1 merges them with an
-order-dependent rule; Corridor adds them as step functions (each file's latest count on or
-before each date), which is what the merged total means.
+Where a layout row names several files, Flee 3.1 merges them pairwise with an
+order-dependent rule (``_flee_merge``: a count of the second file is added to the first
+file's next count, and the second file's dates after the first file's last one are dropped);
+that is the default. ``corridor_rules.merged_series: step_sum`` adds them as step functions
+(each file's latest count on or before each date), which is what the merged total means.
 """
 
 from __future__ import annotations
@@ -118,6 +120,34 @@ def _read_series(path: Path, start: dt.date, hasten: int, order: str, notes: Not
     return d, v
 
 
+def _flee_merge(one: tuple[np.ndarray, np.ndarray], two: tuple[np.ndarray, np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Flee 3.1's ``AddCSVTables(one, two)``, step by step."""
+    (d1, v1), (d2, v2) = one, two
+    days: list[float] = []
+    vals: list[float] = []
+    offset, last = 0, 0.0
+    for day, val in zip(d2.tolist(), v2.tolist(), strict=True):
+        while day > d1[offset]:
+            days.append(float(d1[offset]))
+            vals.append(last + float(v1[offset]))
+            if offset < len(d1) - 1:
+                offset += 1
+            else:
+                break
+        if day == d1[offset]:
+            days.append(day)
+            vals.append(val + float(v1[offset]))
+            if offset < len(d1) - 1:
+                offset += 1
+            last = val
+        elif day < d1[offset]:
+            days.append(day)
+            vals.append(val + float(v1[offset]))
+            last = val
+    return np.array(days), np.array(vals)
+
+
 def _step_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     parts = [(d[np.argsort(d, kind="stable")], v[np.argsort(d, kind="stable")]) for d, v in parts]
     days = np.unique(np.concatenate([d for d, _ in parts]))
@@ -130,7 +160,7 @@ def _step_sum(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, n
 
 def read_observed(data_dir: Path | None, start: dt.date, hasten: int = 1,
                   corrections: list[tuple[int, str, dt.date]] | None = None,
-                  corrections_file: Path | None = None, *, order: str = "file",
+                  corrections_file: Path | None = None, *, order: str = "file", merge: str = "flee",
                   notes: Notes | None = None) -> ObservedData:
     """The observed series of ``data_dir`` (``None``: a forecast, :data:`NO_OBSERVED`)."""
     notes = notes if notes is not None else Notes()
@@ -159,7 +189,16 @@ def read_observed(data_dir: Path | None, start: dt.date, hasten: int = 1,
                 raise DataError(f"series file {f!r} not found in {data_dir}", where=layout, at=f"row {line}",
                                 expected="a file in the data folder")
             parts.append(_read_series(p, start, hasten, order, notes))
-        d, v = parts[0] if len(parts) == 1 else _step_sum(parts)
+        if len(parts) == 1:
+            d, v = parts[0]
+        elif merge == "step_sum":
+            d, v = _step_sum(parts)
+        else:
+            d, v = parts[0]
+            for part in parts[1:]:
+                d, v = _flee_merge((d, v), part)
+            notes.add("quirk merged series", f"{layout}: row {line}: several files are merged by Flee 3.1's "
+                      "order-dependent rule; corridor_rules.merged_series: step_sum gives the corrected rule")
         series[name] = Series(name, d, v.copy(), tuple(files))
         if total_name is None and name.lower() == "total":
             total_name = name

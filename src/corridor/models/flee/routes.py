@@ -142,6 +142,7 @@ class RouteTable:
             if flag:   # Flee 3.1's attribute ratio is a stub returning 1, times 10
                 base = np.where(mask, base * 10.0, base)
         if s.use_pop_for_loc_weight:
-            base = np.where(is_camp, base, base * np.maximum(1.0, pop[c.end]) ** s.pop_power_for_loc_weight)
+            size = np.minimum(1.0, pop[c.end]) if s.pop_loc_weight == "flee" else np.maximum(1.0, pop[c.end])
+            base = np.where(is_camp, base, base * size ** s.pop_power_for_loc_weight)
         w = (s.weight_softening + base) / (s.softening + c.km) ** s.distance_power
         return w ** s.weight_power

@@ -15,24 +15,8 @@ Differences, on purpose:
   not implemented by it (its own runner stops on the ``bangladesh`` settings): enabling them
   is an error naming the rule rather than a silent run.
 * Where Flee 3.1 has a bug that changes results, its behaviour is the default and the
-  corrected rule is a choice in a ``corridor_rules`` section (Flee ignores the section):
-
-  ============================  ===========  =================================================
-  key                           Flee 3.1     corrected
-  ============================  ===========  =================================================
-  ``conflict_end``              ``flee``:    ``any``: a conflict ends when its intensity
-                                only a drop  drops below 1e-6 from any level
-                                from exactly
-                                1 ends it
-  ``duplicate_locations``       ``flee``     ``last``: earlier rows of a repeated name are
-                                (see inputs) dropped, so conflicts bind to the same place as
-                                             routes
-  ``observed_order``            ``file``     ``date``: series rows sorted by date before
-                                             interpolating
-  ``boys_take_risk``            ``flee``:    ``teens``: ages 15-18 only
-                                every male
-                                over 14
-  ============================  ===========  =================================================
+  corrected rule is a choice in a ``corridor_rules`` section (Flee ignores the section);
+  ``CORRECTIONS`` lists them and docs/flee.md says what each one does.
 """
 
 from __future__ import annotations
@@ -99,6 +83,13 @@ class FleeSettings:
     duplicate_locations: str = "flee"                # flee | last
     observed_order: str = "file"                     # file | date
     boys_take_risk_ages: str = "flee"                # flee (males over 14) | teens (15-18)
+    link_closures: str = "flee"                      # flee (close nothing, see closures.py) | both_ways
+    conflict_dates: str = "flee"                     # flee (no conflicts.csv: day-0 zones only) | applied
+    awareness_zero: str = "flee"                     # flee (nobody moves) | random_link
+    pop_loc_weight: str = "flee"                     # flee (min(1, pop) ^ power) | max
+    home_distance: str = "flee"                      # flee (latitude and longitude swapped) | great_circle
+    forced_redirection: str = "flee"                 # flee (a value of 1 adds the route twice) | once
+    merged_series: str = "flee"                      # flee (Flee's merge of several files) | step_sum
     # optimisations
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
@@ -169,6 +160,13 @@ CORRECTIONS = {
     "duplicate_locations": ("duplicate_locations", "flee", "last"),
     "observed_order": ("observed_order", "file", "date"),
     "boys_take_risk": ("boys_take_risk_ages", "flee", "teens"),
+    "link_closures": ("link_closures", "flee", "both_ways"),
+    "conflict_dates": ("conflict_dates", "flee", "applied"),
+    "awareness_zero": ("awareness_zero", "flee", "random_link"),
+    "pop_loc_weight": ("pop_loc_weight", "flee", "max"),
+    "home_distance": ("home_distance", "flee", "great_circle"),
+    "forced_redirection": ("forced_redirection", "flee", "once"),
+    "merged_series": ("merged_series", "flee", "step_sum"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning

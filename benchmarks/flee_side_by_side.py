@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
+from fabflee import flee_once  # noqa: E402
+
 from corridor.models.flee import ard_from_out_csv, load_flee_scenario, run_flee  # noqa: E402
 from corridor.models.flee.metric import read_out_csv  # noqa: E402
 
@@ -42,16 +43,10 @@ def flee_replications(scenario: Path, settings: Path | None, n: int, jobs: int, 
 
     def one(i: int) -> Path:
         out = folder / f"rep{i}.csv"
-        if out.is_file():
-            return out
-        cmd = [sys.executable, str(HERE / "flee_reference.py"), str(scenario), str(out)]
-        if settings:
-            cmd += ["--settings", str(settings)]
-        if hasten:
-            cmd += ["--hasten", str(hasten)]
-        if days:
-            cmd += ["--days", str(days)]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        if not out.is_file():
+            status, message, _ = flee_once(scenario, out, hasten=hasten, days=days, settings=settings)
+            if status:
+                raise SystemExit(f"flee stopped on {scenario}: {message}")
         return out
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:

@@ -166,6 +166,9 @@ class FleeScenario:
                   lay.settings, lay.data_dir / "data_layout.csv" if lay.data_dir else None):
             if p is not None:
                 h.update(p.read_bytes())
+        if self.demographics is not None:
+            for p in sorted(lay.input_dir.glob("demographics_*.csv")):
+                h.update(p.read_bytes())
         for s in self.observed.series.values():
             h.update(s.days.tobytes() + s.values.tobytes())
         h.update(repr((self.settings.in_force(), self.n_days, self.seed)).encode())

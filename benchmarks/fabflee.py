@@ -17,6 +17,8 @@ of the means; |z| < 3 counts as agreeing). Needs ``pip install -e .[bench]``::
 
     python benchmarks/fabflee.py                                  # each folder as it is, 3 replications
     python benchmarks/fabflee.py --days 60 --hasten 10 -n 5 --hasten-for nigeria2024=100
+    python benchmarks/fabflee.py -n 3 --hasten 10 --days 120 \
+        --hasten-for ssudan_whole_revised=1 nigeria2024=100 --days-for ssudan_whole_revised=426 nigeria2024=30
     python benchmarks/fabflee.py --only mali2022_2024 syria2022_2024 --json out.json
 """
 
@@ -139,6 +141,8 @@ def compare(folder: Path, *, n: int, jobs: int, hasten: int | None, days: int | 
         z = np.divide(diff, se, out=np.where(diff == 0, 0.0, np.inf), where=se > 0)
         row["camps"] = len(camps)
         row["camps_agreeing"] = int((np.abs(z) < 3).sum())
+        row["camps_apart"] = [{"camp": c, "flee": float(f_last[:, j].mean()), "corridor": float(c_last[:, j].mean()),
+                               "z": float(z[j])} for j, c in enumerate(camps) if abs(z[j]) >= 3]
         row["max_abs_z"] = float(np.abs(z).max()) if len(camps) else 0.0
     return row
 
@@ -169,16 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hasten", type=int, default=None, help="default: each folder's simsetting.yml")
     ap.add_argument("--hasten-for", nargs="*", default=[], metavar="FOLDER=H",
                     help="a hasten for one folder (where Flee would take more than a few minutes)")
+    ap.add_argument("--days-for", nargs="*", default=[], metavar="FOLDER=D", help="a period for one folder")
     ap.add_argument("-n", "--replications", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2, help="Flee replications run in parallel")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     special = dict(item.split("=") for item in args.hasten_for)
+    periods = dict(item.split("=") for item in args.days_for)
     folders = sorted(p for p in args.root.iterdir() if p.is_dir() and (args.only is None or p.name in args.only))
     rows = []
     for folder in folders:
         hasten = int(special[folder.name]) if folder.name in special else args.hasten
-        row = compare(folder, n=args.replications, jobs=args.jobs, hasten=hasten, days=args.days)
+        days = int(periods[folder.name]) if folder.name in periods else args.days
+        row = compare(folder, n=args.replications, jobs=args.jobs, hasten=hasten, days=days)
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(_table(rows))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
+from corridor.errors import DataError
 from corridor.models.flee import build_flee_simulation, load_flee_scenario, run_flee
 from corridor.models.flee.kernels import uniform_at
 from corridor.rng import RandomStreams, hash_uniform
@@ -226,7 +227,8 @@ def test_camps_as_sinks_keep_their_people(tmp_path):
                                       ("C", "X", "camp", "", 0, "")],
         routes=[("A", "B", 10), ("B", "C", 10)], days=4, conflicts={"A": [1] * 4},
         series={"total": [(0, 0)], "B": [(0, 500)], "C": [(0, 0)]},
-        settings={"spawn_rules": {"camps_are_sinks": True}, "move_rules": {"camp_movechance": 1.0}},
+        settings={"spawn_rules": {"camps_are_sinks": True}, "move_rules": {"camp_movechance": 1.0},
+                  "corridor_rules": {"camps_are_sinks": "read"}},
         extra_location_columns=("deactivation_probability",))
     sc = load_flee_scenario(folder)
     sim = build_flee_simulation(sc)
@@ -235,6 +237,19 @@ def test_camps_as_sinks_keep_their_people(tmp_path):
     # all 500 left B on day 0 or settled there at the end of day 0 (probability 1)
     assert w.camp_counts[-1, 0] == w.camp_counts[0, 0]
     assert int((~sim.agents.live).sum()) == w.camp_counts[0, 0]
+
+
+def test_camps_as_sinks_as_flee_3_1_reads_them(tmp_path):
+    """Flee 3.1 ignores the key camps_are_sinks and stops on camps_are_sicks with probabilities."""
+    folder = write_scenario(
+        tmp_path / "sink31", locations=[("A", "X", "conflict_zone", 0, 100, ""), ("B", "X", "camp", "", 0, 1.0)],
+        routes=[("A", "B", 10)], days=4, conflicts={"A": [1] * 4}, series={"total": [(0, 0)], "B": [(0, 500)]},
+        settings={"spawn_rules": {"camps_are_sinks": True}}, extra_location_columns=("deactivation_probability",))
+    sc = load_flee_scenario(folder)
+    assert not sc.settings.camps_are_sinks and any("camps_are_sicks" in w for w in sc.warnings)
+    (folder / "simsetting.yml").write_text(yaml.safe_dump({"spawn_rules": {"camps_are_sicks": True}}))
+    with pytest.raises(DataError, match="corridor_rules.camps_are_sinks: read"):
+        load_flee_scenario(folder)
 
 
 def test_spawn_shares_follow_population_and_conflict_decay(tmp_path):

@@ -235,6 +235,11 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
     elif st.boys_take_risk:
         notes.add("BoysTakeRisk alone", f"{lay.settings}: move_rules.BoysTakeRisk acts only with "
                   "ChildrenAvoidHazards, as in Flee 3.1: no effect")
+    if st.camps_are_sinks and st.sinks == "flee" and any("deactivation_probability" in loc.attributes
+                                                         for loc in locations):
+        raise DataError("camps_are_sicks with a deactivation_probability column: Flee 3.1 compares a number with "
+                        "the column's text and stops", where=lay.settings, at="spawn_rules.camps_are_sicks",
+                        expected="corridor_rules.camps_are_sinks: read (probabilities read as numbers)")
     if st.softening == 0 and any(r.km == 0 for r in routes):
         raise DataError("a route of 0 km with softening 0 gives an infinite weight", where=lay.settings,
                         at="move_rules.softening", expected="softening > 0")

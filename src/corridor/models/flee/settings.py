@@ -6,8 +6,6 @@ Differences, on purpose:
 * Values are checked: a wrong type or an impossible value (a negative speed, a move chance
   above 1, ``hasten: 0``) is an error naming the key, where Flee would convert silently
   (``bool("false")`` is true in Flee) or crash later.
-* ``camps_are_sinks`` is honoured under its own name as well as under the misspelling
-  ``camps_are_sicks`` that Flee 3.1 actually reads.
 * Keys written for later Flee versions that Flee 3.1 ignores (``sum_from_camps``,
   ``capacity_scaling``, ...) are ignored too, with a warning. Other unknown keys are a
   warning, or an error when they look like a misspelling of a known key.
@@ -16,7 +14,11 @@ Differences, on purpose:
   is an error naming the rule rather than a silent run.
 * Where Flee 3.1 has a bug that changes results, its behaviour is the default and the
   corrected rule is a choice in a ``corridor_rules`` section (Flee ignores the section);
-  ``CORRECTIONS`` lists them and docs/flee.md says what each one does.
+  ``CORRECTIONS`` lists them and docs/flee.md says what each one does. Camps as sinks, for
+  one: Flee 3.1 reads only the misspelt key ``camps_are_sicks`` and then compares a number
+  with the text of ``deactivation_probability``, so it stops; by default ``camps_are_sinks``
+  is ignored and ``camps_are_sicks`` with that column is an error; ``camps_are_sinks: read``
+  honours either spelling and reads the probability as a number.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class FleeSettings:
     insert_day0: bool = True
     conflict_zone_spawning_only: bool = True
     camps_are_sinks: bool = False
+    camps_are_sinks_spelled: bool = False            # the correct spelling, which Flee 3.1 ignores
     read_from_agents_csv_file: bool = False
     conflict_driven_spawning: bool = False
     conflict_spawn_mode: str = "constant"          # constant, poisson, pop_ratio
@@ -90,6 +93,7 @@ class FleeSettings:
     home_distance: str = "flee"                      # flee (latitude and longitude swapped) | great_circle
     forced_redirection: str = "flee"                 # flee (a value of 1 adds the route twice) | once
     merged_series: str = "flee"                      # flee (Flee's merge of several files) | step_sum
+    sinks: str = "flee"                              # flee (see the module docstring) | read
     # optimisations
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
@@ -118,8 +122,8 @@ _SPAWN = {
     "take_from_population": ("take_from_population", "bool", None, None),
     "insert_day0": ("insert_day0", "bool", None, None),
     "conflict_zone_spawning_only": ("conflict_zone_spawning_only", "bool", None, None),
-    "camps_are_sinks": ("camps_are_sinks", "bool", None, None),
-    "camps_are_sicks": ("camps_are_sinks", "bool", None, None),
+    "camps_are_sicks": ("camps_are_sinks", "bool", None, None),     # the key Flee 3.1 reads
+    "camps_are_sinks": ("camps_are_sinks_spelled", "bool", None, None),
     "read_from_agents_csv_file": ("read_from_agents_csv_file", "bool", None, None),
 }
 _MOVE = {
@@ -167,6 +171,7 @@ CORRECTIONS = {
     "home_distance": ("home_distance", "flee", "great_circle"),
     "forced_redirection": ("forced_redirection", "flee", "once"),
     "merged_series": ("merged_series", "flee", "step_sum"),
+    "camps_are_sinks": ("sinks", "flee", "read"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning
@@ -339,6 +344,13 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             v1 = bool(val)
         elif fname is not None:
             values[fname] = val
+    if values.get("camps_are_sinks_spelled"):
+        if values.get("sinks") == "read":
+            values["camps_are_sinks"] = True
+        else:
+            warnings.append(f"{path}: spawn_rules.camps_are_sinks: Flee 3.1 reads only the misspelling "
+                            "camps_are_sicks, so this is ignored as in Flee 3.1 (corridor_rules.camps_are_sinks: "
+                            "read honours it)")
     if v1:   # Flee's "version 1" rule set overrides these five settings
         values.update(max_move_speed=200.0, start_on_foot=False, avoid_short_stints=False,
                       camp_weight=2.0, conflict_weight=0.25)

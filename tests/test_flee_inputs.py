@@ -75,6 +75,8 @@ CASES = [
     ("closures.csv", "country,ABC,DEF,5,8", "country,ABC,DEF,five,8", ["closure_start", "whole number"]),
     ("conflicts.csv", "3,1,1", "3,1,x", ["conflicts.csv", "row 5", "'x' is not a number"]),
     ("conflicts.csv", "3,1,1", "3,1,1,1", ["conflicts.csv", "row 5", "4 columns, the header has 3"]),
+    ("conflicts.csv", "3,1,1", "3,1,-1", ["conflicts.csv", "row 5", "column B", "[0, inf]"]),
+    ("conflicts.csv", "3,1,1", "3,1,nan", ["conflicts.csv", "row 5", "column B", "not finite"]),
     ("conflicts.csv", "3,1,1", "3,1", ["conflicts.csv", "row 5", "2 columns, the header has 3"]),
     ("conflicts.csv", "#Day, A, B", "#Day, A, B, A", ["conflicts.csv", "'A' appears twice"]),
     ("conflict_period.csv", "StartDate,2020-01-01", "StartDate,2020-02-30", ["conflict_period.csv", "not a date"]),

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ...errors import DataError
 
 __all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
@@ -336,26 +338,39 @@ def read_conflicts(path: Path, locations: dict[str, int],
         keep.append(i)
     values = []
     days_in_order = True
+    lines: list[tuple[int, list[str]]] = []
+    unnamed = [j for j, name in enumerate(names) if not name]
+    last_named = max((j for j, name in enumerate(names) if name), default=-1)
     for k, (line, cells) in enumerate(rows[1:]):
         if len(cells) > len(header):
             raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
                             expected="one value per location of the header")
         row = cells[1:]
-        for j, name in enumerate(names):
-            text = row[j].strip() if j < len(row) else ""
-            if not name and text:
-                raise DataError(f"a value ({text!r}) under a column with no name", where=path,
+        for j in unnamed:
+            if j < len(row) and row[j].strip():
+                raise DataError(f"a value ({row[j].strip()!r}) under a column with no name", where=path,
                                 at=f"row {line}, column {j + 2}", expected="a location name in the header")
-        if len(row) < len(names) and any(names[j] for j in range(len(row), len(names))):
+        if len(row) <= last_named:
             raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
                             expected="one value per location of the header")
         if days_in_order and cells[0].strip() != str(k):
             days_in_order = False
             notes.add("conflicts: day column", f"{path}: row {line}: day {cells[0].strip()!r} where {k} was "
                       "expected; rows are read as consecutive days in file order, as in Flee 3.1")
-        values.append([_number(row[j], path, line, names[j], low=0.0) for j in keep])
+        try:   # the common case at C speed; a doubtful row goes through _number for its message
+            day = [float(row[j]) for j in keep]
+        except ValueError:
+            day = [_number(row[j], path, line, names[j], low=0.0) for j in keep]
+        values.append(day)
+        lines.append((line, row))
     if not values:
         raise DataError("no days", where=path, expected="one row per simulated day")
+    table = np.array(values, dtype=np.float64).reshape(len(values), len(keep))
+    bad = ~(np.isfinite(table) & (table >= 0.0))
+    if bad.any():   # NaN, infinite or negative: _number names the cell
+        k, c = (int(x[0]) for x in np.nonzero(bad))
+        line, row = lines[k]
+        _number(row[keep[c]], path, line, names[keep[c]], low=0.0)
     return [names[j] for j in keep], values
 
 

@@ -70,7 +70,7 @@ class Movement:
         score = np.ones(w.n_locations)
         score = np.where(w.foreign, score * s.foreign_weight, score)
         score = np.where(w.camp, score * s.camp_weight, score)
-        decay = np.array([s.conflict_decay(tick - int(t)) for t in w.time_of_conflict])
+        decay = s.conflict_decays(tick - w.time_of_conflict)
         score = np.where(w.conflict > 0.0, score * s.conflict_weight ** (decay * np.maximum(w.conflict, 0.0)), score)
         pop = w.pop.astype(np.float64)
         if s.children_avoid_hazards:   # one row per demographic group: score, score squared, 1

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from ...errors import DataError
@@ -106,10 +107,14 @@ class FleeSettings:
 
     def conflict_decay(self, days_since_conflict: int) -> float:
         """Flee's conflict decay multiplier: one entry per 30 days, the last one kept."""
+        return float(self.conflict_decays(np.array([days_since_conflict]))[0])
+
+    def conflict_decays(self, days_since_conflict: np.ndarray) -> np.ndarray:
+        """:meth:`conflict_decay` of every element (float64)."""
         if not self.conflict_spawn_decay:
-            return 1.0
-        i = min(int(days_since_conflict / 30), len(self.conflict_spawn_decay) - 1)
-        return float(self.conflict_spawn_decay[i])
+            return np.ones(days_since_conflict.shape)
+        i = np.minimum(np.trunc(days_since_conflict / 30).astype(np.int64), len(self.conflict_spawn_decay) - 1)
+        return np.asarray(self.conflict_spawn_decay, dtype=np.float64)[i]
 
     def with_hasten(self, hasten: int) -> FleeSettings:
         return replace(self, hasten=int(hasten))

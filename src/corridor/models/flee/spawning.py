@@ -103,7 +103,7 @@ class Spawning:
         self._weights: np.ndarray | None = None
 
     def spawn_weights(self, w: FleeWorld, time: int) -> np.ndarray:
-        decay = np.array([w.settings.conflict_decay(time - int(t)) for t in w.time_of_conflict])
+        decay = w.settings.conflict_decays(time - w.time_of_conflict)
         weights = np.where(w.conflict > 0.0, w.pop * w.conflict * decay, 0.0)
         if not w.settings.conflict_zone_spawning_only:
             # Flee 3.1 gives non-conflict locations weight 0 either way

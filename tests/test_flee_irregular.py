@@ -355,3 +355,12 @@ def test_merged_series_follow_flee_or_add_up(tmp_path):
     _set(folder, "corridor_rules", merged_series="step_sum")
     s = load_flee_scenario(folder).observed.series["C"]
     assert s.days.tolist() == [0, 2, 4, 8] and s.values.tolist() == [100, 110, 210, 220]
+
+
+def test_overlapping_closures_first_reopening_reopens_in_flee(tmp_path):
+    from test_flee_rules import line_world
+
+    folder = line_world(tmp_path, days=8, closures=[("country", "X", "Y", 0, 6), ("country", "Y", "X", 2, 4)])
+    assert run_flee(load_flee_scenario(folder)).sim[:, 0].tolist() == [0] * 4 + [1000] * 4
+    _set(folder, "corridor_rules", overlapping_closures="any")
+    assert run_flee(load_flee_scenario(folder)).sim[:, 0].tolist() == [0] * 6 + [1000] * 2

@@ -493,7 +493,7 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
     net, speed, walk = _network(sc)
     types = _initial_types(sc)
     policies, toggles = compile_closures(sc.closures, net, [loc.country for loc in sc.locations], sc.n_days,
-                                         s.link_closures)
+                                         s.link_closures, s.overlapping_closures)
     schedule = LeverSchedule({}, {}, policies, net)
     streams = RandomStreams(sc.seed)
     recorder = Recorder(INDICATORS, sc.n_days, 1, n, first_tick=0)

@@ -95,6 +95,7 @@ class FleeSettings:
     forced_redirection: str = "flee"                 # flee (a value of 1 adds the route twice) | once
     merged_series: str = "flee"                      # flee (Flee's merge of several files) | step_sum
     sinks: str = "flee"                              # flee (see the module docstring) | read
+    overlapping_closures: str = "flee"               # flee (the first reopening reopens) | any
     # optimisations
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
@@ -177,6 +178,7 @@ CORRECTIONS = {
     "forced_redirection": ("forced_redirection", "flee", "once"),
     "merged_series": ("merged_series", "flee", "step_sum"),
     "camps_are_sinks": ("sinks", "flee", "read"),
+    "overlapping_closures": ("overlapping_closures", "flee", "any"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning

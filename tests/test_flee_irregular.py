@@ -364,3 +364,16 @@ def test_overlapping_closures_first_reopening_reopens_in_flee(tmp_path):
     assert run_flee(load_flee_scenario(folder)).sim[:, 0].tolist() == [0] * 4 + [1000] * 4
     _set(folder, "corridor_rules", overlapping_closures="any")
     assert run_flee(load_flee_scenario(folder)).sim[:, 0].tolist() == [0] * 6 + [1000] * 2
+
+
+def test_poisson_spawning_stops_as_in_flee_unless_drawn(tmp_path):
+    folder = write_scenario(
+        tmp_path / "poi", days=5, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+        settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "Poisson",
+                                                               "displaced_per_conflict_day": 200}}})
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 2 and "corridor_rules.poisson_spawning: drawn" in result.output
+    _set(folder, "corridor_rules", poisson_spawning="drawn")
+    totals = run_flee(load_flee_scenario(folder)).total_agents
+    assert 900 < totals[-1] < 1100 and len(set(np.diff(totals).tolist())) > 1   # Poisson numbers around 200 a day

@@ -96,6 +96,7 @@ class FleeSettings:
     merged_series: str = "flee"                      # flee (Flee's merge of several files) | step_sum
     sinks: str = "flee"                              # flee (see the module docstring) | read
     overlapping_closures: str = "flee"               # flee (the first reopening reopens) | any
+    poisson_spawning: str = "flee"                   # flee (spawn mode Poisson stops Flee 3.1: an error) | drawn
     # optimisations
     hasten: int = 1                                  # population scale-down factor
     source: str = "Flee defaults"
@@ -179,6 +180,7 @@ CORRECTIONS = {
     "merged_series": ("merged_series", "flee", "step_sum"),
     "camps_are_sinks": ("sinks", "flee", "read"),
     "overlapping_closures": ("overlapping_closures", "flee", "any"),
+    "poisson_spawning": ("poisson_spawning", "flee", "drawn"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning
@@ -326,6 +328,10 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             mode = str(raw.get("spawn_mode", "constant"))
             if mode.lower() not in ("constant", "poisson", "pop_ratio"):
                 raise _err(path, f"{at}.spawn_mode", f"unknown spawn mode {mode!r}", "constant, Poisson or pop_ratio")
+            if mode.lower() == "poisson" and values.get("poisson_spawning", "flee") == "flee":
+                raise _err(path, f"{at}.spawn_mode", "Flee 3.1 compares the mode's lower case with 'Poisson', "
+                           "never spawns and stops (UnboundLocalError)",
+                           "constant or pop_ratio, or corridor_rules.poisson_spawning: drawn (Poisson numbers)")
             values["conflict_spawn_mode"] = mode.lower()
             default = 0.01 if mode.lower() == "pop_ratio" else 500
             kind = "float" if mode.lower() == "pop_ratio" else "int"

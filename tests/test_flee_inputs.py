@@ -150,8 +150,12 @@ def test_settings_defaults_and_rules():
         settings_from_dict({"corridor_rules": {"conflict_end": "sometimes"}})
     with pytest.raises(DataError, match="unknown rule"):
         settings_from_dict({"corridor_rules": {"conflict_ends": "any"}})
-    with pytest.raises(DataError, match="flood-driven spawning"):
-        settings_from_dict({"spawn_rules": {"flood_driven_spawning": True}})
+    flood = settings_from_dict({"spawn_rules": {"flood_driven_spawning": True}})   # read by Flee only with ...
+    assert any("flood_zone_spawning_only" in w for w in flood.warnings)
+    with pytest.raises(DataError, match="flood-driven spawning"):                   # ... this, which stops it
+        settings_from_dict({"spawn_rules": {"flood_zone_spawning_only": True, "conflict_zone_spawning_only": False}})
+    with pytest.raises(DataError, match="unknown spawn mode 'Constant'"):
+        settings_from_dict({"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "Constant"}}})
     with pytest.raises(DataError, match="flood"):
         settings_from_dict({"flood_rules": {"max_flood_level": 3}})
     with pytest.raises(DataError, match="spawn mode"):

@@ -4,6 +4,7 @@ is one clear error with exit status 2; forecast folders run; the demographic rul
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -95,8 +96,8 @@ def test_value_under_an_unnamed_conflicts_column_stops(tmp_path):
     folder = write_scenario(
         tmp_path / "cf2", days=2, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
         routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
-    (folder / "conflicts.csv").write_text("#Day,A,\n0,1,\n1,1,1\n")
-    with pytest.raises(DataError, match=r"row 3, column 3: a value \('1'\) under a column with no name"):
+    (folder / "conflicts.csv").write_text("#Day,A,\n0,1\n1,1,\n")   # Flee 3.1: KeyError '' on row 3
+    with pytest.raises(DataError, match=r"row 3, column 3: a cell \(''\) under a column with no name"):
         load_flee_scenario(folder)
 
 
@@ -137,7 +138,7 @@ def test_closure_ending_before_it_starts_is_never_lifted(tmp_path):
         series={"total": [(0, 0), (7, 700)], "C": [(0, 0)]},
         settings={"move_rules": {"conflict_movechance": 1.0}})
     sc = load_flee_scenario(folder)
-    assert sc.closures[0].end == -1
+    assert sc.closures[0].end == 0
     assert len(_warnings_of(sc, "never lifted")) == 1
     sim = build_flee_simulation(sc)
     sim.run()
@@ -253,7 +254,7 @@ def test_demographic_rules_change_route_choice(tmp_path, ages, male, move, share
 
 def test_boys_take_risk_teens_only_is_the_corrected_rule(tmp_path):
     folder = _choice_world(tmp_path, {30: 1.0}, 1.0, ChildrenAvoidHazards=True, BoysTakeRisk=True)
-    _set(folder, "corridor_rules", boys_take_risk="teens")
+    _set(folder, "corridor_rules", boys_take_risk_ages="teens")
     assert _share_to_camp(folder) == pytest.approx(4 / 5, abs=0.025)
 
 
@@ -263,12 +264,27 @@ def test_demographics_follow_the_location_column(tmp_path):
     assert _share_to_camp(folder) == pytest.approx(16 / 17, abs=0.025)   # A's column: all children
 
 
-def test_no_age_file_makes_everyone_a_child_as_in_flee(tmp_path):
+@pytest.mark.parametrize(("missing", "rule"), [("demographics_age.csv", "ChildrenAvoidHazards"),
+                                              ("demographics_gender.csv", "BoysTakeRisk")])
+def test_a_rule_without_its_demographics_file_stops_as_in_flee(tmp_path, missing, rule):
+    folder = _choice_world(tmp_path, {30: 1.0}, 0.0, ChildrenAvoidHazards=True, BoysTakeRisk=True)
+    (folder / missing).unlink()
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 2 and missing in result.output and rule in result.output
+
+
+def test_demographics_file_names_its_attribute_first(tmp_path):
     folder = _choice_world(tmp_path, {30: 1.0}, 0.0, ChildrenAvoidHazards=True)
-    (folder / "demographics_age.csv").unlink()
+    (folder / "demographics_age.csv").write_text("years,Default\n30,1.0\n")
+    with pytest.raises(DataError, match="first column named 'age'"):
+        load_flee_scenario(folder)
+
+
+def test_boys_take_risk_alone_is_noted(tmp_path):
+    folder = _choice_world(tmp_path, {30: 1.0}, 1.0, BoysTakeRisk=True)
     sc = load_flee_scenario(folder)
-    assert len(_warnings_of(sc, "counts as a child")) == 1
-    assert _share_to_camp(folder) == pytest.approx(16 / 17, abs=0.025)
+    assert len(_warnings_of(sc, "acts only with ChildrenAvoidHazards")) == 1
+    assert _share_to_camp(folder) == pytest.approx(4 / 5, abs=0.025)
 
 
 # --- Flee 3.1 bugs followed by default, corrected on request ---------------------------------
@@ -343,18 +359,84 @@ def test_forced_redirection_one_doubles_the_route_in_flee(tmp_path):
 def test_merged_series_follow_flee_or_add_up(tmp_path):
     folder = write_scenario(
         tmp_path / "ms", days=10, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100), (4, 200)], "D": [(2, 10), (8, 20)]})
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100), (4, 200)], "D": [(0, 10), (8, 20)],
+                                         "E": [(2, 5)]})
     layout = folder / "source_data" / "data_layout.csv"
     layout.write_text("total,total.csv\nC,c.csv,d.csv\n")
     sc = load_flee_scenario(folder)
     s = sc.observed.series["C"]
-    # Flee: D's count of day 2 is added to C's next count (day 4's 200); D's day 8 is after C's last
-    # date: dropped
-    assert s.days.tolist() == [0, 2, 4] and s.values.tolist() == [100, 210, 210]
+    # Flee: the counts of day 0 add up; D's day 8, after C's last date, is added to nothing and dropped
+    assert s.days.tolist() == [0, 4] and s.values.tolist() == [110, 210]
     assert len(_warnings_of(sc, "order-dependent rule")) == 1
     _set(folder, "corridor_rules", merged_series="step_sum")
     s = load_flee_scenario(folder).observed.series["C"]
-    assert s.days.tolist() == [0, 2, 4, 8] and s.values.tolist() == [100, 110, 210, 220]
+    assert s.days.tolist() == [0, 4, 8] and s.values.tolist() == [110, 210, 220]
+    # a second file starting after the first stops Flee 3.1 (IndexError)
+    layout.write_text("total,total.csv\nC,c.csv,e.csv\n")
+    (folder / "simsetting.yml").write_text("{}\n")
+    with pytest.raises(DataError, match=r"data_layout.csv: row 2: 'e.csv' starts after"):
+        load_flee_scenario(folder)
+
+
+@pytest.mark.parametrize(("layout", "words"), [
+    ("total,total.csv\nC,c.csv,\n", "row 2, column 3: empty file name"),
+    ("total,total.csv\nC,c.csv\nC,nope.csv\n", "row 3: series file 'nope.csv' not found"),
+])
+def test_data_layout_rows_flee_stops_on(tmp_path, layout, words):
+    folder = write_scenario(
+        tmp_path / "dl", days=3, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100)]})
+    (folder / "source_data" / "data_layout.csv").write_text(layout)
+    with pytest.raises(DataError, match=words):
+        load_flee_scenario(folder)
+
+
+def test_data_layout_repeats_and_strangers_are_noted(tmp_path):
+    folder = write_scenario(
+        tmp_path / "dl2", days=3, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100)], "Z": [(0, 7)]})
+    (folder / "source_data" / "data_layout.csv").write_text("total,total.csv\nC,c.csv\nC,z.csv\nZ,z.csv\n")
+    sc = load_flee_scenario(folder)
+    assert sc.observed.daily("C", 3).tolist() == [100] * 3                       # the first row
+    assert len(_warnings_of(sc, "is listed again")) == 1
+    assert len(_warnings_of(sc, "'Z' is not a location")) == 1
+
+
+def test_closure_ending_as_it_starts_has_no_effect(tmp_path):
+    from test_flee_rules import line_world
+
+    folder = line_world(tmp_path, days=5, closures=[("country", "X", "Y", 1, 1)])
+    sc = load_flee_scenario(folder)
+    assert len(_warnings_of(sc, "no effect")) == 1
+    assert run_flee(sc).sim[:, 0].tolist() == [0] + [1000] * 4
+
+
+@pytest.mark.skipif(importlib.util.find_spec("flee") is None, reason="the flee package is not installed")
+def test_observed_series_read_as_flee_reads_them(tmp_path):
+    """Interpolation in file order and the merge of two files, against Flee 3.1's own DataTable."""
+    from flee.datamanager import DataTable
+
+    rng = np.random.default_rng(4)
+    for k in range(30):
+        days1 = sorted(rng.choice(40, size=4, replace=False).tolist())
+        days2 = sorted(rng.choice(40, size=3, replace=False).tolist())
+        days2[0] = min(days2[0], days1[0])                       # Flee stops otherwise (tested above)
+        if rng.random() < 0.5:
+            days1 = rng.permutation(days1).tolist()              # out of order: a single file only
+            days2 = None
+        series = {"total": [(0, 0)], "C": [(d, int(rng.integers(0, 900))) for d in days1]}
+        if days2:
+            series["D"] = [(d, int(rng.integers(0, 900))) for d in days2]
+        folder = write_scenario(
+            tmp_path / f"s{k}", days=45, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
+            routes=[("A", "C", 10)], series=series)
+        layout = "total,total.csv\nC,c.csv" + (",d.csv" if days2 else "") + "\n"
+        (folder / "source_data" / "data_layout.csv").write_text(layout)
+        ours = load_flee_scenario(folder).observed.daily("C", 45)
+        table = DataTable.DataTable(data_directory=str(folder / "source_data"), data_layout="data_layout.csv",
+                                    start_date="2020-01-01")
+        theirs = [table.get_field("C", t) for t in range(45)]
+        assert ours.tolist() == theirs, (series, ours.tolist(), theirs)
 
 
 def test_overlapping_closures_first_reopening_reopens_in_flee(tmp_path):

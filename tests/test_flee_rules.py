@@ -228,7 +228,7 @@ def test_camps_as_sinks_keep_their_people(tmp_path):
         routes=[("A", "B", 10), ("B", "C", 10)], days=4, conflicts={"A": [1] * 4},
         series={"total": [(0, 0)], "B": [(0, 500)], "C": [(0, 0)]},
         settings={"spawn_rules": {"camps_are_sinks": True}, "move_rules": {"camp_movechance": 1.0},
-                  "corridor_rules": {"camps_are_sinks": "read"}},
+                  "corridor_rules": {"camps_as_sinks": "read"}},
         extra_location_columns=("deactivation_probability",))
     sc = load_flee_scenario(folder)
     sim = build_flee_simulation(sc)
@@ -248,7 +248,7 @@ def test_camps_as_sinks_as_flee_3_1_reads_them(tmp_path):
     sc = load_flee_scenario(folder)
     assert not sc.settings.camps_are_sinks and any("camps_are_sicks" in w for w in sc.warnings)
     (folder / "simsetting.yml").write_text(yaml.safe_dump({"spawn_rules": {"camps_are_sicks": True}}))
-    with pytest.raises(DataError, match="corridor_rules.camps_are_sinks: read"):
+    with pytest.raises(DataError, match="corridor_rules.camps_as_sinks: read"):
         load_flee_scenario(folder)
 
 

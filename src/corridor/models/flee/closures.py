@@ -66,8 +66,9 @@ def _closed_routes(c: Closure, net: Network, src_c: np.ndarray, dst_c: np.ndarra
 
 
 def _window(c: Closure, n_ticks: int) -> tuple[int, int]:
-    """First and last (inclusive) day a row keeps its routes closed, on its own."""
-    return c.start, (c.end - 1 if c.end >= 0 else n_ticks + 1)
+    """First and last (inclusive) day a row keeps its routes closed, on its own (an end before
+    the start reopens before the row closes: never lifted)."""
+    return c.start, (c.end - 1 if c.end >= c.start else n_ticks + 1)
 
 
 def _overlap(rows: list[tuple[Closure, np.ndarray]], n_ticks: int) -> bool:

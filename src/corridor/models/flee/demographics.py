@@ -15,10 +15,10 @@ Two move rules read them (``move_rules`` in ``simsetting.yml``):
   weighs more).
 * ``BoysTakeRisk`` (acts only with ``ChildrenAvoidHazards``): for a male agent over 14, every
   destination's score is 1 (safety does not weigh). Flee 3.1 applies this to every male over
-  14, adults included; ``corridor_rules.boys_take_risk: teens`` limits it to ages 15-18.
+  14, adults included; ``corridor_rules.boys_take_risk_ages: teens`` limits it to ages 15-18.
 
-As in Flee 3.1, an agent with no age (no ``demographics_age.csv``) counts as age -1, so as a
-child; that is noted with a warning. Corridor draws the values only when the rules are on
+Flee 3.1 stops (``KeyError``) when a rule reads an attribute that has no file: so does
+Corridor, with an error naming the file. Corridor draws the values only when the rules are on
 (nothing else reads them), from the keyed stream ``demographics``, so runs stay reproducible.
 The other attributes (ethnicity, ...) are read by no Flee 3.1 rule: ``Match*Ethnicity`` uses a
 ratio that Flee 3.1 fixes at 1 (see ``routes.py``).
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from .inputs import Notes, _number, read_rows
+from .inputs import _number, read_rows
 
 __all__ = ["Demographics", "read_demographics", "GROUP_ADULT", "GROUP_CHILD", "GROUP_RISK", "N_GROUPS"]
 
@@ -50,14 +50,14 @@ class Table:
 
 @dataclass(frozen=True)
 class Demographics:
-    age: Table | None
-    male: Table | None          # values: 1 for "male", 0 otherwise
+    age: Table
+    male: Table | None          # values: 1 for "male", 0 otherwise; None when no rule reads it
 
     def draw(self, locs: np.ndarray, u_age: np.ndarray, u_gender: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Age (-1 where there is no age table) and male flag of agents at ``locs``."""
+        """Age and male flag of agents at ``locs`` (male False where no rule reads it)."""
         age = np.full(locs.size, -1, dtype=np.int16)
         male = np.zeros(locs.size, dtype=bool)
-        if self.age is not None and locs.size:
+        if locs.size:
             age = self.age.values[_pick(self.age.cumulative[locs], u_age)].astype(np.int16)
         if self.male is not None and locs.size:
             male = self.male.values[_pick(self.male.cumulative[locs], u_gender)].astype(bool)
@@ -69,12 +69,15 @@ def _pick(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.minimum((cumulative <= u[:, None]).sum(axis=1), cumulative.shape[1] - 1)
 
 
-def _table(path: Path, names: list[str], numeric: bool) -> Table:
+def _table(path: Path, attribute: str, names: list[str], numeric: bool) -> Table:
     rows = read_rows(path)
     if not rows:
         raise DataError("empty file", where=path, expected="a header '<attribute>,Default[,<location>...]'")
     hline, header = rows[0]
     cols = [c.strip() for c in header]
+    if cols[0] != attribute:   # Flee reads the value from the column named after the attribute
+        raise DataError(f"first column {cols[0]!r}", where=path, at=f"row {hline}, column 1",
+                        expected=f"the values in a first column named {attribute!r}")
     if "Default" not in cols[1:]:
         raise DataError("no 'Default' column", where=path, at=f"row {hline}",
                         expected="a header '<attribute>,Default[,<location>...]' (Flee draws from Default "
@@ -102,12 +105,12 @@ def _table(path: Path, names: list[str], numeric: bool) -> Table:
     return Table(vals, cum)
 
 
-def read_demographics(input_dir: Path, names: list[str], notes: Notes) -> Demographics:
-    """The age and gender tables of ``input_dir`` (either may be missing)."""
+def read_demographics(input_dir: Path, names: list[str], *, gender: bool) -> Demographics:
+    """The age table of ``input_dir`` and, when ``gender`` (BoysTakeRisk reads it), the gender table."""
     age_file, gender_file = input_dir / "demographics_age.csv", input_dir / "demographics_gender.csv"
-    age = _table(age_file, names, numeric=True) if age_file.is_file() else None
-    male = _table(gender_file, names, numeric=False) if gender_file.is_file() else None
-    if age is None:
-        notes.add("demographics: no age", f"{age_file}: missing; every agent's age is -1, so every agent "
-                  "counts as a child for ChildrenAvoidHazards, as in Flee 3.1")
-    return Demographics(age, male)
+    for f, needed, rule in ((age_file, True, "ChildrenAvoidHazards"), (gender_file, gender, "BoysTakeRisk")):
+        if needed and not f.is_file():
+            raise DataError(f"file is missing: {rule} reads the attribute (Flee 3.1 stops with a KeyError)",
+                            where=f, expected=f"{f.name} with the weights of each value")
+    return Demographics(_table(age_file, "age", names, numeric=True),
+                        _table(gender_file, "gender", names, numeric=False) if gender else None)

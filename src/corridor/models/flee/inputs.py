@@ -293,11 +293,10 @@ def read_closures(path: Path | None, locations: dict[str, int], countries: set[s
                                 expected="a name from locations.csv")
         start = int(_number(cells[3], path, line, "closure_start", low=0, integer=True))
         end = int(_number(cells[4], path, line, "closure_end", integer=True))
-        if 0 <= end < start:
+        if 0 <= end < start:   # kept: Flee's reopening on day `end` acts on other rows' closures and camps
             notes.add("closure ends before it starts",
                       f"{path}: row {line}: closure_end {end} is before closure_start {start}; the closure is "
                       "never lifted, as in Flee 3.1 (which reopens on day closure_end, before it closes)")
-            end = -1
         elif end == start:
             notes.add("closure ends as it starts",
                       f"{path}: row {line}: closure_end equals closure_start ({start}); it closes and reopens "
@@ -311,7 +310,7 @@ def read_conflicts(path: Path, locations: dict[str, int],
     """Conflict intensities: the location names of the header and one row of values per day.
 
     As Flee 3.1 reads the file: rows are days in file order (the first column is not read);
-    a header column with no name is skipped (its cells must be empty, or Flee stops); a
+    a header column with no name is skipped (rows must stop before it, or Flee stops); a
     column naming no location is read and never acts (Flee reports it and goes on).
     """
     notes = notes if notes is not None else Notes()
@@ -346,10 +345,11 @@ def read_conflicts(path: Path, locations: dict[str, int],
             raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
                             expected="one value per location of the header")
         row = cells[1:]
-        for j in unnamed:
-            if j < len(row) and row[j].strip():
-                raise DataError(f"a value ({row[j].strip()!r}) under a column with no name", where=path,
-                                at=f"row {line}, column {j + 2}", expected="a location name in the header")
+        for j in unnamed:   # Flee 3.1 stores any cell there, empty or not, under '' and stops
+            if j < len(row):
+                raise DataError(f"a cell ({row[j].strip()!r}) under a column with no name", where=path,
+                                at=f"row {line}, column {j + 2}", expected="rows that stop before a header "
+                                "column with no name (Flee 3.1 stops on them), or a location name in the header")
         if len(row) <= last_named:
             raise DataError(f"{len(cells)} columns, the header has {len(header)}", where=path, at=f"row {line}",
                             expected="one value per location of the header")

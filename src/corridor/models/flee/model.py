@@ -231,15 +231,15 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
             raise DataError("ChildrenAvoidHazards compares ages as numbers, but agents read from agents.csv have "
                             "text attributes (Flee 3.1 stops on the comparison)", where=lay.settings,
                             at="move_rules.ChildrenAvoidHazards", expected="false with read_from_agents_csv_file")
-        demographics = read_demographics(lay.input_dir, [loc.name for loc in locations], notes)
+        demographics = read_demographics(lay.input_dir, [loc.name for loc in locations], gender=st.boys_take_risk)
     elif st.boys_take_risk:
         notes.add("BoysTakeRisk alone", f"{lay.settings}: move_rules.BoysTakeRisk acts only with "
                   "ChildrenAvoidHazards, as in Flee 3.1: no effect")
-    if st.camps_are_sinks and st.sinks == "flee" and any("deactivation_probability" in loc.attributes
+    if st.camps_are_sinks and st.camps_as_sinks == "flee" and any("deactivation_probability" in loc.attributes
                                                          for loc in locations):
         raise DataError("camps_are_sicks with a deactivation_probability column: Flee 3.1 compares a number with "
                         "the column's text and stops", where=lay.settings, at="spawn_rules.camps_are_sicks",
-                        expected="corridor_rules.camps_are_sinks: read (probabilities read as numbers)")
+                        expected="corridor_rules.camps_as_sinks: read (probabilities read as numbers)")
     if st.softening == 0 and any(r.km == 0 for r in routes):
         raise DataError("a route of 0 km with softening 0 gives an infinite weight", where=lay.settings,
                         at="move_rules.softening", expected="softening > 0")
@@ -260,9 +260,7 @@ def _flee_quirks(st: FleeSettings, lay: FleeLayout, locations: list[Location], r
     from .closures import flee_link_closure_acts
 
     fix = "; corridor_rules.{}: {} gives the corrected rule"
-    links = [c for c in closures if c.kind == "link"]
-    if links and st.link_closures == "flee":
-        c = links[0]
+    for c in (c for c in closures if c.kind == "link" and st.link_closures == "flee"):
         what = "closes only " + f"{c.name2}->{c.name1}" if flee_link_closure_acts(c.name1) else "closes nothing"
         notes.add("quirk link closures", f"{lay.closures}: row {c.line}: a link closure {what}, as in Flee 3.1 "
                   "(it compares names by identity)" + fix.format("link_closures", "both_ways"))
@@ -509,12 +507,9 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
         spawns, debts = data_driven_spawns(total, s.insert_day0)
     home_km = None
     if s.stay_close_to_home:
-        if s.home_distance == "flee":   # Flee 3.1 takes the longitude column for the latitude
-            home_km = np.array([[haversine_km(a.lon, a.lat, b.lon, b.lat) for b in sc.locations]
-                                for a in sc.locations])
-        else:
-            home_km = np.array([[haversine_km(a.lat, a.lon, b.lat, b.lon) for b in sc.locations]
-                                for a in sc.locations])
+        swap = s.home_distance == "flee"   # Flee 3.1 takes the longitude column for the latitude
+        points = [(loc.lon, loc.lat) if swap else (loc.lat, loc.lon) for loc in sc.locations]
+        home_km = np.array([[haversine_km(*a, *b) for b in points] for a in points])
     first_country = sc.locations[0].country
     conflict = types["conflict"]
     toggles_by_tick: dict[int, list[CampToggle]] = {}

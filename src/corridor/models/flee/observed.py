@@ -16,9 +16,11 @@ A scenario without ``data_layout.csv`` is a forecast: :data:`NO_OBSERVED` has no
 there is nothing to validate against, and no data-driven spawning.
 
 Where a layout row names several files, Flee 3.1 merges them pairwise with an
-order-dependent rule (``_flee_merge``: a count of the second file is added to the first
-file's next count, and the second file's dates after the first file's last one are dropped);
-that is the default. ``corridor_rules.merged_series: step_sum`` adds them as step functions
+order-dependent rule (``_flee_merge``): it walks both files in date order, adds a count of the
+second file to the first file's next count, drops the rows it cannot pair (the second file's
+dates after the first file's last one, the first file's rows after the second file's last
+date), and stops (``IndexError``) when the second file starts after the first: that is the
+default, the last case an error. ``corridor_rules.merged_series: step_sum`` adds them as step functions
 (each file's latest count on or before each date), which is what the merged total means.
 """
 
@@ -124,6 +126,8 @@ def _flee_merge(one: tuple[np.ndarray, np.ndarray], two: tuple[np.ndarray, np.nd
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Flee 3.1's ``AddCSVTables(one, two)``, step by step."""
     (d1, v1), (d2, v2) = one, two
+    if d2[0] > d1[0]:
+        raise ValueError("Flee 3.1 stops (IndexError): the second file starts after the first")
     days: list[float] = []
     vals: list[float] = []
     offset, last = 0, 0.0
@@ -175,13 +179,19 @@ def read_observed(data_dir: Path | None, start: dt.date, hasten: int = 1,
         name = cells[0].strip()
         if not name:
             raise DataError("empty name", where=layout, at=f"row {line}, column 1", expected="a camp name or total")
-        if name in series:
+        files = [c.strip() for c in cells[1:]]
+        for k, f in enumerate(files):
+            if not f:   # Flee opens the folder itself and stops
+                raise DataError("empty file name", where=layout, at=f"row {line}, column {k + 2}",
+                                expected="a series file name (no trailing comma)")
+        if name in series:   # Flee reads its files too, and uses the first row
+            for f in files:
+                if not (data_dir / f).is_file():
+                    raise DataError(f"series file {f!r} not found in {data_dir}", where=layout, at=f"row {line}",
+                                    expected="a file in the data folder")
             notes.add("observed: name listed twice", f"{layout}: row {line}: {name!r} is listed again; the first "
                       "row is used, as in Flee 3.1")
             continue
-        files = [c.strip() for c in cells[1:] if c.strip()]
-        if not files:
-            raise DataError("no file", where=layout, at=f"row {line}, column 2", expected="a series file name")
         parts = []
         for f in files:
             p = data_dir / f
@@ -195,8 +205,13 @@ def read_observed(data_dir: Path | None, start: dt.date, hasten: int = 1,
             d, v = _step_sum(parts)
         else:
             d, v = parts[0]
-            for part in parts[1:]:
-                d, v = _flee_merge((d, v), part)
+            for f, part in zip(files[1:], parts[1:], strict=True):
+                try:
+                    d, v = _flee_merge((d, v), part)
+                except ValueError as exc:
+                    raise DataError(f"{f!r} starts after the files before it: {exc}", where=layout,
+                                    at=f"row {line}", expected="files in order of their first date, or "
+                                    "corridor_rules.merged_series: step_sum") from None
             notes.add("quirk merged series", f"{layout}: row {line}: several files are merged by Flee 3.1's "
                       "order-dependent rule; corridor_rules.merged_series: step_sum gives the corrected rule")
         series[name] = Series(name, d, v.copy(), tuple(files))

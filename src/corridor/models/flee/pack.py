@@ -28,6 +28,7 @@ from ...errors import DataError, UserInputError
 from ...evidence import Evidence, ParameterEvidence, PolicyEvidence
 from ...params import ParamSpec, Source
 from ...scenario.schema import FreeParameter
+from .closures import flee_link_closure_acts
 from .layout import is_flee_folder
 from .metric import ard_from_out_csv, is_forecast_out_csv
 from .model import INDICATORS, FleeScenario, build_flee_simulation, load_flee_scenario
@@ -134,13 +135,17 @@ class FleePack:
         for c in scenario.closures:
             what = {"country": "links between countries", "location": "every link of", "link": "the link",
                     "camp": "camp", "idpcamp": "IDP camp"}.get(c.kind, c.kind)
+            note = ""
+            if c.kind == "link" and scenario.settings.link_closures == "flee":
+                note = (f"Flee 3.1's rule: closes only {c.name2}->{c.name1}" if flee_link_closure_acts(c.name1)
+                        else "Flee 3.1's rule: closes nothing") + " (corridor_rules.link_closures)"
             policies.append(PolicyEvidence(
                 name=f"{c.kind} {c.name1}-{c.name2}", start=str(start + dt.timedelta(days=c.start)),
-                end=None if c.end < 0 else str(start + dt.timedelta(days=c.end)),
+                end=None if c.end < c.start else str(start + dt.timedelta(days=c.end)),
                 changes=(f"close {what} {c.name1}" + ("" if c.kind in ("camp", "idpcamp", "location")
                                                        else f" and {c.name2}"),), parameters=(),
                 kind="scenario", ref=f"{scenario.layout.closures.name} row {c.line}" if scenario.layout.closures
-                else "", note="", file=str(scenario.layout.closures or "")))
+                else "", note=note, file=str(scenario.layout.closures or "")))
         return Evidence(scenario=scenario.name, file=str(scenario.path), chain=(str(scenario.path),),
                         scenario_hash=scenario.hash(), parameters=tuple(rows), policies=tuple(policies))
 

@@ -17,7 +17,7 @@ Differences, on purpose:
   ``CORRECTIONS`` lists them and docs/flee.md says what each one does. Camps as sinks, for
   one: Flee 3.1 reads only the misspelt key ``camps_are_sicks`` and then compares a number
   with the text of ``deactivation_probability``, so it stops; by default ``camps_are_sinks``
-  is ignored and ``camps_are_sicks`` with that column is an error; ``camps_are_sinks: read``
+  is ignored and ``camps_are_sicks`` with that column is an error; ``camps_as_sinks: read``
   honours either spelling and reads the probability as a number.
 """
 
@@ -94,7 +94,7 @@ class FleeSettings:
     home_distance: str = "flee"                      # flee (latitude and longitude swapped) | great_circle
     forced_redirection: str = "flee"                 # flee (a value of 1 adds the route twice) | once
     merged_series: str = "flee"                      # flee (Flee's merge of several files) | step_sum
-    sinks: str = "flee"                              # flee (see the module docstring) | read
+    camps_as_sinks: str = "flee"                     # flee (see the module docstring) | read
     overlapping_closures: str = "flee"               # flee (the first reopening reopens) | any
     poisson_spawning: str = "flee"                   # flee (spawn mode Poisson stops Flee 3.1: an error) | drawn
     # optimisations
@@ -165,22 +165,22 @@ _MOVE = {
     "ChildrenAvoidHazards": ("children_avoid_hazards", "bool", None, None),
     "BoysTakeRisk": ("boys_take_risk", "bool", None, None),
 }
-#: ``corridor_rules`` key -> (field, Flee 3.1's choice, the corrected choice)
+#: ``corridor_rules`` key (a field of FleeSettings) -> (Flee 3.1's choice, the corrected choice)
 CORRECTIONS = {
-    "conflict_end": ("conflict_end", "flee", "any"),
-    "duplicate_locations": ("duplicate_locations", "flee", "last"),
-    "observed_order": ("observed_order", "file", "date"),
-    "boys_take_risk": ("boys_take_risk_ages", "flee", "teens"),
-    "link_closures": ("link_closures", "flee", "both_ways"),
-    "conflict_dates": ("conflict_dates", "flee", "applied"),
-    "awareness_zero": ("awareness_zero", "flee", "random_link"),
-    "pop_loc_weight": ("pop_loc_weight", "flee", "max"),
-    "home_distance": ("home_distance", "flee", "great_circle"),
-    "forced_redirection": ("forced_redirection", "flee", "once"),
-    "merged_series": ("merged_series", "flee", "step_sum"),
-    "camps_are_sinks": ("sinks", "flee", "read"),
-    "overlapping_closures": ("overlapping_closures", "flee", "any"),
-    "poisson_spawning": ("poisson_spawning", "flee", "drawn"),
+    "conflict_end": ("flee", "any"),
+    "duplicate_locations": ("flee", "last"),
+    "observed_order": ("file", "date"),
+    "boys_take_risk_ages": ("flee", "teens"),
+    "link_closures": ("flee", "both_ways"),
+    "conflict_dates": ("flee", "applied"),
+    "awareness_zero": ("flee", "random_link"),
+    "pop_loc_weight": ("flee", "max"),
+    "home_distance": ("flee", "great_circle"),
+    "forced_redirection": ("flee", "once"),
+    "merged_series": ("flee", "step_sum"),
+    "camps_as_sinks": ("flee", "read"),
+    "overlapping_closures": ("flee", "any"),
+    "poisson_spawning": ("flee", "drawn"),
 }
 _LOG_KEYS = {"agent", "camp", "init", "link", "conflict", "idp_totals", "granularity"}
 # keys of later Flee versions that Flee 3.1 does not read: ignored, as 3.1 does, with a warning
@@ -207,12 +207,12 @@ def _rules() -> dict[str, Rule]:
     for section, table in (("spawn_rules", _SPAWN), ("move_rules", _MOVE)):
         for key, (fname, kind, lo, hi) in table.items():
             if fname is not None and not fname.startswith("!"):
-                out.setdefault(fname, Rule(section, key, kind, lo, hi))   # the first key: the right spelling
+                out.setdefault(fname, Rule(section, key, kind, lo, hi))   # the first key: the one Flee reads
     out["displaced_per_conflict_day"] = Rule("spawn_rules", "conflict_driven_spawning.displaced_per_conflict_day",
                                              "float", 0.0, None)
     out["hasten"] = Rule("optimisations", "hasten", "int", 1, None)
-    for key, (fname, _, _) in CORRECTIONS.items():
-        out[fname] = Rule("corridor_rules", key, "choice", None, None)
+    for key in CORRECTIONS:
+        out[key] = Rule("corridor_rules", key, "choice", None, None)
     return out
 
 
@@ -288,10 +288,10 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
         at = f"corridor_rules.{key}"
         if key not in CORRECTIONS:
             raise _err(path, at, f"unknown rule {key!r}", "one of " + ", ".join(CORRECTIONS))
-        fname, flee, fixed = CORRECTIONS[key]
+        flee, fixed = CORRECTIONS[key]
         if raw not in (flee, fixed):
             raise _err(path, at, f"{raw!r} is not a choice", f"{flee} (Flee 3.1) or {fixed} (corrected)")
-        values[fname] = raw
+        values[key] = raw
     for key in _section(data, "log_levels", path):
         if key not in _LOG_KEYS:
             _unknown(str(key), _LOG_KEYS, path, f"log_levels.{key}", warnings)
@@ -306,11 +306,11 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
             values[fname] = _value(raw, kind, lo, hi, path=path, at=at)
         elif key == "flood_zone_spawning_only":
             if _value(raw, "bool", None, None, path=path, at=at):
-                raise _err(path, at, "flood-driven spawning (DFlee) is not implemented by Flee 3.1 nor by Corridor",
-                           "false")
-        elif key in ("flood_driven_spawning", "flood_driven_spawn_mode"):
-            raise _err(path, at, "flood-driven spawning (DFlee) is not implemented by Flee 3.1 nor by Corridor",
-                       "no such setting")
+                raise _err(path, at, "flood-driven spawning (DFlee) is not implemented by Flee 3.1 nor by Corridor "
+                           "(Flee 3.1 stops on it)", "false")
+        elif key in ("flood_driven_spawning", "flood_driven_spawn_mode"):   # read only with the key above
+            warnings.append(f"{path}: {at}: read by Flee 3.1 only with flood_zone_spawning_only; ignored as "
+                            "Flee 3.1 does")
         elif key == "conflict_spawn_decay":
             if raw is None:
                 values["conflict_spawn_decay"] = ()
@@ -326,8 +326,9 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
                 raise _err(path, at, f"{raw!r} is not a mapping", "spawn_mode and displaced_per_conflict_day")
             values["conflict_driven_spawning"] = True
             mode = str(raw.get("spawn_mode", "constant"))
-            if mode.lower() not in ("constant", "poisson", "pop_ratio"):
-                raise _err(path, f"{at}.spawn_mode", f"unknown spawn mode {mode!r}", "constant, Poisson or pop_ratio")
+            if mode not in ("constant", "pop_ratio") and mode.lower() != "poisson":   # Flee compares exactly
+                raise _err(path, f"{at}.spawn_mode", f"unknown spawn mode {mode!r} (Flee 3.1 spawns nothing and "
+                           "stops)", "constant, pop_ratio or Poisson, spelt so")
             if mode.lower() == "poisson" and values.get("poisson_spawning", "flee") == "flee":
                 raise _err(path, f"{at}.spawn_mode", "Flee 3.1 compares the mode's lower case with 'Poisson', "
                            "never spawns and stops (UnboundLocalError)",
@@ -358,11 +359,11 @@ def settings_from_dict(data: dict[str, Any] | None, *, path: Path | str = "<sett
         elif fname is not None:
             values[fname] = val
     if values.get("camps_are_sinks_spelled"):
-        if values.get("sinks") == "read":
+        if values.get("camps_as_sinks") == "read":
             values["camps_are_sinks"] = True
         else:
             warnings.append(f"{path}: spawn_rules.camps_are_sinks: Flee 3.1 reads only the misspelling "
-                            "camps_are_sicks, so this is ignored as in Flee 3.1 (corridor_rules.camps_are_sinks: "
+                            "camps_are_sicks, so this is ignored as in Flee 3.1 (corridor_rules.camps_as_sinks: "
                             "read honours it)")
     if v1:   # Flee's "version 1" rule set overrides these five settings
         values.update(max_move_speed=200.0, start_on_foot=False, avoid_short_stints=False,

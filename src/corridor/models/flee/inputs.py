@@ -27,6 +27,8 @@ __all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", 
            "read_conflicts", "read_period", "read_corrections", "read_agents", "location_kind",
            "CLOSURE_TYPES", "read_rows", "parse_date"]
 
+MAX_PEOPLE = 10_000_000_000   # a population or count above the world's is a typo (and would overflow)
+
 CLOSURE_TYPES = ("country", "location", "link", "camp", "idpcamp", "remove_forced_redirection")
 
 
@@ -210,7 +212,7 @@ def read_locations(path: Path, notes: Notes | None = None) -> list[Location]:
         cdate = 0
         if kind == "conflict":
             cdate = int(_number(cells[6], path, line, "conflict_date", low=0, integer=True))
-        pop = int(_number(cells[7], path, line, "population", low=0, integer=True, default=0))
+        pop = int(_number(cells[7], path, line, "population", low=0, high=MAX_PEOPLE, integer=True, default=0))
         attrs = _attributes(cells, names, 8, path, line, _LOC_NUMERIC)
         out.append(Location(name, cells[1].strip(), cells[2].strip() or "unknown", lat, lon, kind, cdate, pop,
                             attrs, line))

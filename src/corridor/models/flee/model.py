@@ -57,6 +57,7 @@ __all__ = ["FleeScenario", "FleeWorld", "load_flee_scenario", "build_flee_simula
            "INDICATORS", "AGENT_COLUMNS"]
 
 PHASES = ("policies", "conflicts", "spawning", "closures", "movement", "record")
+MAX_AGENTS = 200_000_000    # agents a run may hold (about 8 GiB of agent columns)
 
 INDICATORS = (
     Indicator("agents", "stock", "agents at each location (not counting those on a link)"),
@@ -435,6 +436,12 @@ def _check_camps_and_spawning(sc: FleeScenario) -> None:
     if sc.settings.conflict_driven_spawning:
         return
     spawns, _ = data_driven_spawns(sc.observed.total(sc.n_days), sc.settings.insert_day0)
+    day0 = sum(int(sc.observed.daily(sc.locations[i].name, 1)[0]) for i in np.flatnonzero(types["camp"])) \
+        if sc.settings.insert_day0 else 0
+    if int(spawns.sum()) + day0 > MAX_AGENTS:   # about 40 bytes an agent
+        raise DataError(f"{int(spawns.sum()) + day0:,} agents at hasten {sc.settings.hasten}, more than the "
+                        f"{MAX_AGENTS:,} that fit in memory", where=layout_file,
+                        expected="a larger hasten (--hasten, or optimisations.hasten in simsetting.yml)")
     conflict, pop = types["conflict"].copy(), types["pop"]
     events = _conflict_events(sc)
     for t in range(sc.n_days):

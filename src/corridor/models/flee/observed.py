@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from .inputs import Notes, _number, parse_date, read_rows
+from .inputs import MAX_PEOPLE, Notes, _number, parse_date, read_rows
 
 __all__ = ["ObservedData", "read_observed", "NO_OBSERVED"]
 
@@ -102,7 +102,7 @@ def _read_series(path: Path, start: dt.date, hasten: int, order: str, notes: Not
         if not cells[1].strip():
             continue
         date = parse_date(first, path, line, "1")
-        count = _number(cells[1], path, line, "2", low=0.0)
+        count = _number(cells[1], path, line, "2", low=0.0, high=MAX_PEOPLE)
         day = float((date - start).days)
         if days and day < days[-1] and not unordered:
             unordered = True

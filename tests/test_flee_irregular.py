@@ -31,6 +31,12 @@ def _warnings_of(sc, words: str) -> list[str]:
     return [w for w in sc.warnings if words in w]
 
 
+def _ac_world(folder: Path, *, days: int, pop: int, conflict_date: int = 0, **kw) -> Path:
+    """A (conflict zone of ``pop`` people) -- 10 km -- C (camp), the folders most tests vary."""
+    return write_scenario(folder, days=days, locations=[("A", "X", "conflict_zone", conflict_date, pop),
+                                                        ("C", "X", "camp", "", 0)], routes=[("A", "C", 10)], **kw)
+
+
 # --- duplicate location names ----------------------------------------------------------------
 
 def _duplicate_world(tmp_path: Path) -> Path:
@@ -78,9 +84,7 @@ def test_duplicate_camp_reports_the_last_row(tmp_path):
 # --- conflicts.csv ---------------------------------------------------------------------------
 
 def test_conflicts_unknown_and_unnamed_columns_are_skipped(tmp_path):
-    folder = write_scenario(
-        tmp_path / "cf", days=4, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0), (3, 30)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "cf", days=4, pop=1000, series={"total": [(0, 0), (3, 30)], "C": [(0, 0)]})
     (folder / "conflicts.csv").write_text("#Days,A,Solidarity,Nowhere,\n" + "".join(
         f"{d + 1},1,1,0\n" for d in range(4)))
     sc = load_flee_scenario(folder)
@@ -93,9 +97,7 @@ def test_conflicts_unknown_and_unnamed_columns_are_skipped(tmp_path):
 
 
 def test_value_under_an_unnamed_conflicts_column_stops(tmp_path):
-    folder = write_scenario(
-        tmp_path / "cf2", days=2, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "cf2", days=2, pop=1000, series={"total": [(0, 0)], "C": [(0, 0)]})
     (folder / "conflicts.csv").write_text("#Day,A,\n0,1\n1,1,\n")   # Flee 3.1: KeyError '' on row 3
     with pytest.raises(DataError, match=r"row 3, column 3: a cell \(''\) under a column with no name"):
         load_flee_scenario(folder)
@@ -119,9 +121,8 @@ def test_conflict_ends_only_from_exactly_one_as_in_flee(tmp_path):
 
 
 def test_short_conflicts_file_stops_unless_the_run_is_shorter(tmp_path):
-    folder = write_scenario(
-        tmp_path / "short", days=3, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], conflicts={"A": [1, 1, 1]}, series={"total": [(0, 0)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "short", days=3, pop=1000, conflicts={"A": [1, 1, 1]},
+                       series={"total": [(0, 0)], "C": [(0, 0)]})
     (folder / "sim_period.csv").write_text("StartDate,2010-01-01\nLength,5\n")
     result = runner.invoke(app, ["validate", str(folder)])
     assert result.exit_code == 2 and "Traceback" not in result.output
@@ -132,9 +133,7 @@ def test_short_conflicts_file_stops_unless_the_run_is_shorter(tmp_path):
 # --- closures and observed series ----------------------------------------------------------
 
 def test_closure_ending_before_it_starts_is_never_lifted(tmp_path):
-    folder = write_scenario(
-        tmp_path / "cl", days=8, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], closures=[("location", "C", "", 2, 0)],
+    folder = _ac_world(tmp_path / "cl", days=8, pop=1000, closures=[("location", "C", "", 2, 0)],
         series={"total": [(0, 0), (7, 700)], "C": [(0, 0)]},
         settings={"move_rules": {"conflict_movechance": 1.0}})
     sc = load_flee_scenario(folder)
@@ -147,9 +146,8 @@ def test_closure_ending_before_it_starts_is_never_lifted(tmp_path):
 
 
 def test_observed_dates_out_of_order_follow_flee_unless_sorted(tmp_path):
-    folder = write_scenario(
-        tmp_path / "obs", days=10, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0), (8, 800), (4, 100)]})
+    folder = _ac_world(tmp_path / "obs", days=10, pop=1000,
+                       series={"total": [(0, 0)], "C": [(0, 0), (8, 800), (4, 100)]})
     sc = load_flee_scenario(folder)
     assert len(_warnings_of(sc, "before the previous row's date")) == 1
     flee_way = sc.observed.daily("C", 10)
@@ -162,9 +160,7 @@ def test_observed_dates_out_of_order_follow_flee_unless_sorted(tmp_path):
 # --- forecast ------------------------------------------------------------------------------
 
 def test_forecast_folder_runs_and_says_nothing_to_compare(tmp_path):
-    folder = write_scenario(
-        tmp_path / "fc", days=5, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={},
+    folder = _ac_world(tmp_path / "fc", days=5, pop=1000, series={},
         settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "constant",
                                                                "displaced_per_conflict_day": 10}}})
     for f in (folder / "source_data").iterdir():
@@ -184,9 +180,7 @@ def test_forecast_folder_runs_and_says_nothing_to_compare(tmp_path):
 
 
 def test_data_folder_without_layout_is_an_error(tmp_path):
-    folder = write_scenario(
-        tmp_path / "nolayout", days=3, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "nolayout", days=3, pop=1000, series={"total": [(0, 0)], "C": [(0, 0)]})
     (folder / "source_data" / "data_layout.csv").unlink()
     with pytest.raises(DataError, match="no data_layout.csv"):
         load_flee_scenario(folder)
@@ -195,18 +189,14 @@ def test_data_folder_without_layout_is_an_error(tmp_path):
 # --- what Flee 3.1 stops on ----------------------------------------------------------------
 
 def test_arrivals_with_no_conflict_zone_populated_stop(tmp_path):
-    folder = write_scenario(
-        tmp_path / "nopop", days=3, locations=[("A", "X", "conflict_zone", 0, 0), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0), (2, 100)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "nopop", days=3, pop=0, series={"total": [(0, 0), (2, 100)], "C": [(0, 0)]})
     result = runner.invoke(app, ["run", str(folder), "-q", "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "no conflict zone with a population" in result.output
     assert "Traceback" not in result.output
 
 
 def test_flood_rules_stop_with_the_rule_named(tmp_path):
-    folder = write_scenario(
-        tmp_path / "flood", days=3, locations=[("A", "X", "conflict_zone", 0, 10), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+    folder = _ac_world(tmp_path / "flood", days=3, pop=10, series={"total": [(0, 0)], "C": [(0, 0)]},
         settings={"spawn_rules": {"flood_driven_spawning": True, "flood_zone_spawning_only": True,
                                   "conflict_zone_spawning_only": False}})
     result = runner.invoke(app, ["validate", str(folder)])
@@ -290,9 +280,7 @@ def test_boys_take_risk_alone_is_noted(tmp_path):
 # --- Flee 3.1 bugs followed by default, corrected on request ---------------------------------
 
 def test_conflict_dates_without_conflicts_file(tmp_path):
-    folder = write_scenario(
-        tmp_path / "cd", days=5, locations=[("A", "X", "conflict_zone", 2, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+    folder = _ac_world(tmp_path / "cd", days=5, pop=1000, conflict_date=2, series={"total": [(0, 0)], "C": [(0, 0)]},
         settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "constant",
                                                                "displaced_per_conflict_day": 10}}})
     sc = load_flee_scenario(folder)
@@ -303,9 +291,7 @@ def test_conflict_dates_without_conflicts_file(tmp_path):
 
 
 def test_awareness_zero_nobody_moves_in_flee(tmp_path):
-    folder = write_scenario(
-        tmp_path / "aw", days=4, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0), (1, 100)], "C": [(0, 0)]},
+    folder = _ac_world(tmp_path / "aw", days=4, pop=1000, series={"total": [(0, 0), (1, 100)], "C": [(0, 0)]},
         settings={"move_rules": {"awareness_level": 0, "conflict_movechance": 1.0}})
     assert run_flee(load_flee_scenario(folder)).sim[-1, 0] == 0
     _set(folder, "corridor_rules", awareness_zero="random_link")
@@ -332,9 +318,7 @@ def test_pop_weight_min_as_in_flee_or_max(tmp_path):
 
 
 def test_home_distance_swaps_latitude_and_longitude_in_flee(tmp_path):
-    folder = write_scenario(
-        tmp_path / "home", days=2, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+    folder = _ac_world(tmp_path / "home", days=2, pop=100, series={"total": [(0, 0)], "C": [(0, 0)]},
         settings={"move_rules": {"stay_close_to_home": True}})
     text = (folder / "locations.csv").read_text().splitlines()
     text[1] = text[1].replace("1.0,1.0", "60.0,0.0")
@@ -346,9 +330,7 @@ def test_home_distance_swaps_latitude_and_longitude_in_flee(tmp_path):
 
 
 def test_forced_redirection_one_doubles_the_route_in_flee(tmp_path):
-    folder = write_scenario(
-        tmp_path / "fr", days=2, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]})
+    folder = _ac_world(tmp_path / "fr", days=2, pop=100, series={"total": [(0, 0)], "C": [(0, 0)]})
     (folder / "routes.csv").write_text("#name1,name2,distance,forced_redirection\nA,C,10,1\n")
     sc = load_flee_scenario(folder)
     assert len(sc.routes) == 2 and len(_warnings_of(sc, "adds the route twice")) == 1
@@ -357,10 +339,8 @@ def test_forced_redirection_one_doubles_the_route_in_flee(tmp_path):
 
 
 def test_merged_series_follow_flee_or_add_up(tmp_path):
-    folder = write_scenario(
-        tmp_path / "ms", days=10, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100), (4, 200)], "D": [(0, 10), (8, 20)],
-                                         "E": [(2, 5)]})
+    folder = _ac_world(tmp_path / "ms", days=10, pop=100, series={
+        "total": [(0, 0)], "C": [(0, 100), (4, 200)], "D": [(0, 10), (8, 20)], "E": [(2, 5)]})
     layout = folder / "source_data" / "data_layout.csv"
     layout.write_text("total,total.csv\nC,c.csv,d.csv\n")
     sc = load_flee_scenario(folder)
@@ -383,18 +363,14 @@ def test_merged_series_follow_flee_or_add_up(tmp_path):
     ("total,total.csv\nC,c.csv\nC,nope.csv\n", "row 3: series file 'nope.csv' not found"),
 ])
 def test_data_layout_rows_flee_stops_on(tmp_path, layout, words):
-    folder = write_scenario(
-        tmp_path / "dl", days=3, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100)]})
+    folder = _ac_world(tmp_path / "dl", days=3, pop=100, series={"total": [(0, 0)], "C": [(0, 100)]})
     (folder / "source_data" / "data_layout.csv").write_text(layout)
     with pytest.raises(DataError, match=words):
         load_flee_scenario(folder)
 
 
 def test_data_layout_repeats_and_strangers_are_noted(tmp_path):
-    folder = write_scenario(
-        tmp_path / "dl2", days=3, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 100)], "Z": [(0, 7)]})
+    folder = _ac_world(tmp_path / "dl2", days=3, pop=100, series={"total": [(0, 0)], "C": [(0, 100)], "Z": [(0, 7)]})
     (folder / "source_data" / "data_layout.csv").write_text("total,total.csv\nC,c.csv\nC,z.csv\nZ,z.csv\n")
     sc = load_flee_scenario(folder)
     assert sc.observed.daily("C", 3).tolist() == [100] * 3                       # the first row
@@ -427,9 +403,7 @@ def test_observed_series_read_as_flee_reads_them(tmp_path):
         series = {"total": [(0, 0)], "C": [(d, int(rng.integers(0, 900))) for d in days1]}
         if days2:
             series["D"] = [(d, int(rng.integers(0, 900))) for d in days2]
-        folder = write_scenario(
-            tmp_path / f"s{k}", days=45, locations=[("A", "X", "conflict_zone", 0, 100), ("C", "X", "camp", "", 0)],
-            routes=[("A", "C", 10)], series=series)
+        folder = _ac_world(tmp_path / f"s{k}", days=45, pop=100, series=series)
         layout = "total,total.csv\nC,c.csv" + (",d.csv" if days2 else "") + "\n"
         (folder / "source_data" / "data_layout.csv").write_text(layout)
         ours = load_flee_scenario(folder).observed.daily("C", 45)
@@ -449,9 +423,7 @@ def test_overlapping_closures_first_reopening_reopens_in_flee(tmp_path):
 
 
 def test_poisson_spawning_stops_as_in_flee_unless_drawn(tmp_path):
-    folder = write_scenario(
-        tmp_path / "poi", days=5, locations=[("A", "X", "conflict_zone", 0, 1000), ("C", "X", "camp", "", 0)],
-        routes=[("A", "C", 10)], series={"total": [(0, 0)], "C": [(0, 0)]},
+    folder = _ac_world(tmp_path / "poi", days=5, pop=1000, series={"total": [(0, 0)], "C": [(0, 0)]},
         settings={"spawn_rules": {"conflict_driven_spawning": {"spawn_mode": "Poisson",
                                                                "displaced_per_conflict_day": 200}}})
     result = runner.invoke(app, ["validate", str(folder)])

@@ -30,7 +30,7 @@ from ...indicators import Indicator, Recorder
 from ...network import Network
 from ...policies import LeverSchedule
 from ...rng import RandomStreams
-from .closures import CampToggle, compile_closures
+from .closures import CampToggle, compile_closures, flee_link_closure_acts
 from .demographics import Demographics, read_demographics
 from .inputs import (
     Closure,
@@ -258,10 +258,10 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
 def _flee_quirks(st: FleeSettings, lay: FleeLayout, locations: list[Location], routes: list[Route],
                  closures: list[Closure], conflicts: object, notes: Notes) -> None:
     """One note for each Flee 3.1 bug that this scenario meets and that the run follows."""
-    from .closures import flee_link_closure_acts
-
     fix = "; corridor_rules.{}: {} gives the corrected rule"
-    for c in (c for c in closures if c.kind == "link" and st.link_closures == "flee"):
+    for c in (closures if st.link_closures == "flee" else ()):
+        if c.kind != "link":
+            continue
         what = "closes only " + f"{c.name2}->{c.name1}" if flee_link_closure_acts(c.name1) else "closes nothing"
         notes.add("quirk link closures", f"{lay.closures}: row {c.line}: a link closure {what}, as in Flee 3.1 "
                   "(it compares names by identity)" + fix.format("link_closures", "both_ways"))
@@ -421,6 +421,13 @@ def _conflict_events(sc: FleeScenario) -> dict[int, list[tuple[int, float]]]:
     return events
 
 
+def _day0_refugees(sc: FleeScenario, camps: np.ndarray) -> np.ndarray:
+    """People placed in each of ``camps`` on day 0 (``insert_day0``: the observed count that day)."""
+    if not sc.settings.insert_day0 or sc.forecast:
+        return np.zeros(camps.size, dtype=np.int64)
+    return np.array([sc.observed.daily(sc.locations[i].name, 1)[0] for i in camps], dtype=np.int64)
+
+
 def _check_camps_and_spawning(sc: FleeScenario) -> None:
     types = _initial_types(sc)
     if sc.forecast:
@@ -436,8 +443,7 @@ def _check_camps_and_spawning(sc: FleeScenario) -> None:
     if sc.settings.conflict_driven_spawning:
         return
     spawns, _ = data_driven_spawns(sc.observed.total(sc.n_days), sc.settings.insert_day0)
-    day0 = sum(int(sc.observed.daily(sc.locations[i].name, 1)[0]) for i in np.flatnonzero(types["camp"])) \
-        if sc.settings.insert_day0 else 0
+    day0 = int(_day0_refugees(sc, np.flatnonzero(types["camp"])).sum())
     if int(spawns.sum()) + day0 > MAX_AGENTS:   # about 40 bytes an agent
         raise DataError(f"{int(spawns.sum()) + day0:,} agents at hasten {sc.settings.hasten}, more than the "
                         f"{MAX_AGENTS:,} that fit in memory", where=layout_file,
@@ -541,18 +547,14 @@ def build_flee_simulation(sc: FleeScenario) -> Simulation:
         total_agents=np.zeros(sc.n_days, dtype=np.int64))
     world.enumerate_routes()
     agents = AgentTable(AGENT_COLUMNS, capacity=max(1024, int(total.max(initial=0) * 1.1) if total.size else 1024))
-    starts = list(sc.initial_agents)
-    if s.insert_day0 and not sc.forecast:
-        for i in camp_columns:
-            starts += [int(i)] * int(sc.observed.daily(sc.locations[i].name, 1)[0])
-    if starts:
-        locs = np.array(starts, dtype=np.int16)
-        agents.add(locs.size, loc=locs)
-        np.add.at(world.loc_num, locs, 1)
+    starts = np.concatenate([np.array(sc.initial_agents, dtype=np.int64),
+                             np.repeat(camp_columns, _day0_refugees(sc, camp_columns))])
+    slots = agents.add(starts.size, loc=starts.astype(np.int16))
+    np.add.at(world.loc_num, starts, 1)
     sim = FleeSimulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
                       processes=[Conflicts(), Spawning(), Closures(), Movement(), Record()],
                       day0=sc.period.start, n_ticks=sc.n_days, nationalities=("all",),
                       world=world)
-    if starts:   # day-0 agents get their attributes as Flee's add_initial_refugees draws them
-        give_demographics(sc.demographics, sim, 0, np.array(starts, dtype=np.int64), 0)
+    # day-0 agents get their attributes as Flee's add_initial_refugees draws them
+    give_demographics(sc.demographics, sim, slots, starts, 0)
     return sim

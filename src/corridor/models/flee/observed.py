@@ -62,21 +62,18 @@ class ObservedData:
     def daily(self, name: str, n_days: int) -> np.ndarray:
         """Flee's ``get_field(name, day)`` for days ``0..n_days-1`` (int64), rows in their order."""
         s = self.series[name]
-        out = np.empty(n_days, dtype=np.int64)
-        for k in range(n_days):
-            day = float(k)
-            if day <= s.days[0]:
-                out[k] = int(s.values[0])
-                continue
-            after = np.flatnonzero(day < s.days[1:])     # Flee: the first row (from the second) after the day
-            if after.size == 0:
-                out[k] = int(s.values[-1])
-                continue
-            j = int(after[0]) + 1
-            old_day, old_val = s.days[j - 1], s.values[j - 1]
-            fraction = float(day - old_day) / float(s.days[j] - old_day)
-            out[k] = int(old_val + fraction * float(s.values[j] - old_val))
-        return out
+        day = np.arange(n_days, dtype=np.float64)
+        if s.days.size == 1:
+            return np.full(n_days, int(s.values[0]), dtype=np.int64)
+        later = day[:, None] < s.days[None, 1:]          # Flee: the first row (from the second) after the day
+        found = later.any(axis=1)
+        j = later.argmax(axis=1) + 1
+        old_day, old_val = s.days[j - 1], s.values[j - 1]
+        with np.errstate(divide="ignore", invalid="ignore"):   # only where found, where the gap is positive
+            fraction = (day - old_day) / (s.days[j] - old_day)
+            between = old_val + fraction * (s.values[j] - old_val)
+        value = np.where(day <= s.days[0], s.values[0], np.where(found, between, s.values[-1]))
+        return np.trunc(value).astype(np.int64)
 
     def total(self, n_days: int) -> np.ndarray:
         if self.total_name is None:

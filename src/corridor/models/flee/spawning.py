@@ -63,11 +63,11 @@ def data_driven_spawns(total: np.ndarray, insert_day0: bool) -> tuple[np.ndarray
     return spawns, debts
 
 
-def give_demographics(demo: Demographics | None, sim: Simulation, first: int, locs: np.ndarray, tick: int) -> None:
-    """Draw age and gender of the agents in slots ``first..`` (at ``locs``), when a rule reads them."""
+def give_demographics(demo: Demographics | None, sim: Simulation, slots: np.ndarray, locs: np.ndarray,
+                      tick: int) -> None:
+    """Draw age and gender of the agents in ``slots`` (at ``locs``), when a rule reads them."""
     if demo is None or not locs.size:
         return
-    slots = np.arange(first, first + locs.size, dtype=np.int64)
     a = sim.agents
     a.age[slots], a.male[slots] = demo.draw(locs.astype(np.int64), sim.streams.uniform("demographics", tick, slots, 0),
                                             sim.streams.uniform("demographics", tick, slots, 1))
@@ -148,9 +148,8 @@ class Spawning:
                                          "(take_from_population is set)")
                 w.pop = w.pop - np.where(w.conflict > 0.0, counts, 0)
             locs = np.repeat(np.arange(n_loc, dtype=np.int16), counts)
-            first = sim.agents.n
-            sim.agents.add(locs.size, loc=locs)
-            give_demographics(w.scenario.demographics, sim, first, locs, tick)
+            slots = sim.agents.add(locs.size, loc=locs)
+            give_demographics(w.scenario.demographics, sim, slots, locs, tick)
             w.loc_num += counts
             day = tick - sim.recorder.first_tick
             if day >= 0:

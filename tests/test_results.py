@@ -31,7 +31,11 @@ def written(tiny_result, tmp_path_factory):
 def test_all_files_written(written):
     _, out, files = written
     assert set(files) == FILES
-    assert {p.name for p in out.iterdir()} == FILES
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == FILES
+    # the folder's lock and journal, and the registry's lock
+    assert {p.name for p in out.iterdir() if p.name.startswith(".")} == {
+        ".corridor.lock", ".corridor-files", ".runs.duckdb.lock"}
+    assert set((out / ".corridor-files").read_text().split()) == FILES - {"runs.duckdb"}
     for name in FILES:
         assert (out / name).stat().st_size > 0, name
     assert (out / "timeseries.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

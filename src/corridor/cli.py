@@ -18,6 +18,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import UserInputError
+from .results.atomic import check_writable_file, prepare_out_dir, write_text_atomic
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="Corridor: agent-based simulation of migration corridors under policy scenarios.")
@@ -59,7 +60,7 @@ def run(
              "corridor).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
                                              help="Root random seed (overrides the scenario's).")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/latest"),
+    out: Annotated[str, typer.Option(help="Output folder.")] = "runs/latest",
     plots: Annotated[bool, typer.Option(help="Write PNG plots.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
     settings: Annotated[Path | None, typer.Option(
@@ -77,6 +78,7 @@ def run(
 
     try:
         sc = _load(scenario, settings=settings, days=days, hasten=hasten)
+        out_dir = prepare_out_dir(out)
         pack = packs.for_scenario(sc)
         with err_console.status("loading the compiled kernels (the first run after installing compiles "
                                 "them: one to two minutes)"):
@@ -92,7 +94,7 @@ def run(
                     bar.update(task, completed=done, total=total)
 
             finished = run_to_end(sc, seed=seed, progress=progress)
-        files = pack.write_run(finished, out, plots=plots)
+        files = pack.write_run(finished, out_dir, plots=plots)
     except UserInputError as exc:
         _fail(exc)
         return
@@ -106,15 +108,18 @@ def run(
 
 
 @app.command()
-def schema(out: Annotated[Path | None, typer.Option(help="Write to this file instead of stdout.")] = None) -> None:
+def schema(out: Annotated[str | None, typer.Option(help="Write to this file instead of stdout.")] = None) -> None:
     """Print the JSON Schema of scenario files."""
     from .scenario.schema import ScenarioFile
 
     text = json.dumps(ScenarioFile.model_json_schema(), indent=2)
     if out is None:
         sys.stdout.write(text + "\n")
-    else:
-        out.write_text(text + "\n")
+        return
+    try:
+        write_text_atomic(out, text + "\n", option="--out")
+    except UserInputError as exc:
+        _fail(exc)
 
 
 @app.command()
@@ -172,7 +177,7 @@ def compare(
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1,
                                              help="Root seed the member seeds are spawned from "
                                                   "(default: A's seed).")] = None,
-    out: Annotated[Path, typer.Option(help="Output folder.")] = Path("runs/compare"),
+    out: Annotated[str, typer.Option(help="Output folder.")] = "runs/compare",
     indicators: Annotated[list[str] | None, typer.Option(
         help="Indicators to report (repeat or comma-separate; default: all).")] = None,
     years: Annotated[list[str] | None, typer.Option(
@@ -196,6 +201,7 @@ def compare(
                 raise UserInputError(f"{y!r} is not a year", at="--years", expected="a year such as 2010")
             year_list.append(int(y))
         sa, sb = _load(a), _load(b)
+        out_dir = prepare_out_dir(out)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} runs"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -205,7 +211,7 @@ def compare(
                                        indicators=_split(indicators) or None, years=year_list or None,
                                        level=level,
                                        progress=lambda done, total: bar.update(task, completed=done))
-        files = write_comparison(result, out, plots=plots)
+        files = write_comparison(result, out_dir, plots=plots)
     except UserInputError as exc:
         _fail(exc)
         return
@@ -250,7 +256,7 @@ def evidence(
     scenario: Annotated[str | None, typer.Argument(
         help="Scenario YAML file, built-in name or Flee scenario folder (default: the 2010-2011 "
              "corridor).")] = None,
-    json_out: Annotated[Path | None, typer.Option(
+    json_out: Annotated[str | None, typer.Option(
         "--json", help="Also write everything as JSON to this file ('-': to stdout, no table).")] = None,
 ) -> None:
     """List every parameter in force and every policy of a scenario, with its source."""
@@ -258,15 +264,12 @@ def evidence(
 
     try:
         ev = scenario_evidence(_load(scenario))
-        if json_out is not None and str(json_out) != "-":
-            try:
-                ev.write_json(json_out)
-            except OSError as exc:
-                raise UserInputError(f"cannot write ({exc.strerror})", where=json_out) from None
+        if json_out is not None and json_out != "-":
+            ev.write_json(json_out)
     except UserInputError as exc:
         _fail(exc)
         return
-    if json_out is not None and str(json_out) == "-":
+    if json_out == "-":
         sys.stdout.write(json.dumps(ev.to_json(), indent=2, ensure_ascii=False) + "\n")
         return
     table = Table(title=f"{ev.scenario}: parameters in force and their sources",
@@ -319,7 +322,7 @@ def ensemble(
                                              "are spawned from (default: the scenario's).")] = None,
     scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
-    out: Annotated[Path | None, typer.Option(
+    out: Annotated[str | None, typer.Option(
         help="Ensemble folder (default: runs/ensemble-NAME); re-running resumes it.")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one "
                                                 "per CPU; 1: in this process).")] = None,
@@ -334,7 +337,7 @@ def ensemble(
 
     try:
         sc = _load(scenario).with_scale(scale)
-        folder = out or Path("runs") / f"ensemble-{sc.name}"
+        folder = prepare_out_dir(out if out is not None else Path("runs") / f"ensemble-{sc.name}")
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
             res = run_ensemble(sc, n, folder, root_seed=seed, workers=workers, scheduler=scheduler,
@@ -375,7 +378,7 @@ def calibrate(
                                              "sampler (default: the scenario's).")] = None,
     scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
+    out: Annotated[str | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
     connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
@@ -389,7 +392,7 @@ def calibrate(
     try:
         sc = _load(scenario).with_scale(scale)
         tg = load_targets(targets, sc)
-        folder = out or Path("runs") / f"calibrate-{sc.name}"
+        folder = prepare_out_dir(out if out is not None else Path("runs") / f"calibrate-{sc.name}")
         with _analysis_bar(quiet, "trials") as bar:
             task = bar.add_task(f"calibrating {sc.name}", total=trials)
             res = fit(sc, tg, trials=trials, batch=batch, replicates=replicates, seed=seed, workers=workers,
@@ -440,7 +443,7 @@ def sensitivity(
                                              "sampling (default: the scenario's).")] = None,
     scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
                                                 "(default: the scenario's).")] = None,
-    out: Annotated[Path | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
+    out: Annotated[str | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
     connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
@@ -454,7 +457,7 @@ def sensitivity(
     try:
         sc = _load(scenario).with_scale(scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
-        folder = out or Path("runs") / f"sensitivity-{sc.name}"
+        folder = prepare_out_dir(out if out is not None else Path("runs") / f"sensitivity-{sc.name}")
         with _analysis_bar(quiet, "runs") as bar:
             task = bar.add_task(f"{method} on {sc.name}", total=None)
             res = analyse(sc, outputs, method=method, n=n, seed=seed, workers=workers, scheduler=scheduler,
@@ -493,7 +496,7 @@ def claims(
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root seed of the replications.")] = 1,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     no_sensitivity: Annotated[bool, typer.Option("--no-sensitivity", help="Skip the assumption probes.")] = False,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the answers as JSON.")] = None,
+    json_out: Annotated[str | None, typer.Option("--json", help="Write the answers as JSON.")] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the claims and exit.")] = False,
 ) -> None:
     """Answer the source articles' claims: policy on vs off, with uncertainty and sensitivity."""
@@ -510,6 +513,8 @@ def claims(
     keys = claim or list(CLAIMS)
     answers = []
     try:
+        if json_out is not None:
+            check_writable_file(json_out, option="--json")
         for key in keys:
             with err_console.status(f"answering {key} ...") as status:
                 answers.append(answer_claim(key, n=n, scale=scale, root_seed=seed, workers=workers,
@@ -521,7 +526,11 @@ def claims(
     for ans in answers:
         _print_claim(ans)
     if json_out is not None:
-        json_out.write_text(json.dumps([a.to_json() for a in answers], indent=2))
+        try:
+            write_text_atomic(json_out, json.dumps([a.to_json() for a in answers], indent=2) + "\n",
+                              option="--json")
+        except UserInputError as exc:
+            _fail(exc)
 
 
 def _print_claim(ans) -> None:

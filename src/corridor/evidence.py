@@ -145,8 +145,9 @@ class Evidence:
                 "policies": [p.to_json() for p in self.policies]}
 
     def write_json(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n",
-                              encoding="utf-8")
+        from .results.atomic import write_text_atomic
+
+        write_text_atomic(path, json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", option="--json")
 
 
 def _chain_policies(scenario: Scenario) -> dict[str, Path]:

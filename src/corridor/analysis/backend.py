@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -64,6 +66,17 @@ def _connect_dask(scheduler: str, timeout: float) -> Any:
                                       "scheduler file") from None
 
 
+def _end_with_parent(parent: int, every: float = 0.5) -> None:
+    """In a pool worker: exit as soon as the process that started it is gone (killed, say),
+    rather than finish runs whose results nobody will collect."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 @contextmanager
 def open_executor(workers: int | None = None, scheduler: str | None = None,
                   timeout: float = 10.0) -> Iterator[tuple[Executor, str]]:
@@ -92,7 +105,8 @@ def open_executor(workers: int | None = None, scheduler: str | None = None,
         yield InlineExecutor(), "this process"
         return
     # "spawn": workers start clean (no copy of this process's threads or locks)
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_end_with_parent, initargs=(os.getpid(),))
     try:
         yield pool, f"local process pool ({n} workers)"
     except BaseException:

@@ -1,46 +1,196 @@
-"""Write a set of output files so that none is ever seen half-written.
+"""Publish a set of output files so that a folder never shows a mix of two results.
 
-Files are written into a hidden ``.partial-*`` folder inside the output folder, then moved into
-place with ``os.replace`` (atomic within one file system), the completion marker last. A crash
-leaves the previous complete files, or a ``.partial-*`` folder, never a truncated file under a
-final name.
+Files are written into a hidden ``.partial-PID-*`` folder inside the output folder. Publishing
+happens under a lock on the folder (``.corridor.lock``, so concurrent writers take turns) and
+follows a journal (``.corridor-files``, the names the folder may hold):
+
+1. the journal is widened to the previous result's names plus the new ones;
+2. the previous result's completion marker is removed, so the folder reads as incomplete;
+3. the previous result's other files are removed, the new ones moved in (``os.replace``), the
+   marker last;
+4. the journal is narrowed to the new names.
+
+A process killed at any point leaves either a complete result (its marker present) or an
+incomplete one (no marker), never a marker beside another result's files; the next publish
+removes whatever the journal lists and the staging folders of dead processes.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock, Timeout
+
 from ..errors import UserInputError
 
-__all__ = ["staged_files"]
+__all__ = ["staged_files", "prepare_out_dir", "folder_lock", "write_text_atomic", "check_writable_file",
+           "LOCK_NAME", "JOURNAL_NAME"]
+
+LOCK_NAME = ".corridor.lock"
+JOURNAL_NAME = ".corridor-files"
+#: How long a writer waits for another to finish publishing into the same folder.
+LOCK_WAIT_SECONDS = 600.0
+_STAGE = re.compile(r"^\.partial-(\d+)-")
+#: A staging folder of the old form (no process id) is removed once this old.
+_ORPHAN_AGE_SECONDS = 24 * 3600.0
+
+
+def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
+    """The output folder, created and checked writable: called before a run starts, so a bad
+    ``--out`` is reported before any work is done."""
+    text = str(out_dir)
+    if not text.strip():
+        raise UserInputError("empty output folder name", at=option, expected="a folder path")
+    if "\x00" in text:
+        raise UserInputError("the output folder name holds a NUL character", at=option,
+                             expected="a folder path")
+    out = Path(text)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UserInputError("exists and is not a folder", where=out, expected="a folder path") from None
+    except OSError as exc:
+        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UserInputError("output folder is not writable", where=out)
+    return out
+
+
+def check_writable_file(path: str | Path, *, option: str) -> Path:
+    """``path`` as a file that can be written: its folder exists and is writable, and it is not
+    a folder (checked before a long computation whose result goes there)."""
+    text = str(path)
+    if not text.strip() or "\x00" in text:
+        raise UserInputError(f"{text!r} is not a file name", at=option, expected="a file path")
+    target = Path(text)
+    folder = target.parent
+    if not folder.is_dir():
+        raise UserInputError("no such folder", where=folder, at=option,
+                             expected="an existing folder for the file")
+    if target.is_dir():
+        raise UserInputError("is a folder", where=target, at=option, expected="a file path")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserInputError("folder is not writable", where=folder, at=option)
+    return target
+
+
+def write_text_atomic(path: str | Path, text: str, *, option: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed into place)."""
+    target = check_writable_file(path, option=option)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise UserInputError(f"cannot write ({exc.strerror})", where=target, at=option) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 @contextmanager
-def staged_files(out_dir: str | Path, marker: str) -> Iterator[tuple[Path, dict[str, Path]]]:
-    """``with staged_files(out, "summary.json") as (stage, files):`` write into ``stage``;
-    on success every file is moved to ``out`` (``marker`` last) and listed in ``files``."""
-    out = Path(out_dir)
+def folder_lock(out: Path, *, timeout: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """Hold ``out``'s lock (another writer waits its turn, up to ``timeout`` seconds)."""
+    lock = FileLock(out / LOCK_NAME)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise UserInputError(f"another process has been writing into this folder for over {timeout:g} s",
+                             where=out, expected="that process to finish, or another --out") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:       # someone else's process: alive
+        return True
+    return True
+
+
+def _remove_dead_stages(out: Path, own: Path) -> None:
+    """Staging folders left by killed processes (called under the lock)."""
+    now = time.time()
+    for p in out.glob(".partial-*"):
+        if p == own or not p.is_dir():
+            continue
+        m = _STAGE.match(p.name)
+        try:
+            dead = not _alive(int(m.group(1))) if m else now - p.stat().st_mtime > _ORPHAN_AGE_SECONDS
+        except OSError:
+            continue
+        if dead:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _read_journal(out: Path) -> set[str]:
+    try:
+        names = (out / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    # only plain names in this folder: a damaged journal must not reach outside it
+    return {n for n in names if n and "/" not in n and n not in (".", "..") and not n.startswith(".")}
+
+
+def _write_journal(stage: Path, out: Path, names: set[str]) -> None:
+    # written in the staging folder (removed with it) and renamed into place
+    tmp = stage / ".journal"
+    tmp.write_text("".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
+    os.replace(tmp, out / JOURNAL_NAME)
+
+
+def _publish(stage: Path, out: Path, marker: str, files: dict[str, Path]) -> None:
+    names = sorted(p.name for p in stage.iterdir() if not p.name.startswith("."))
+    if marker in names:
+        names.remove(marker)
+        names.append(marker)
+    previous = _read_journal(out)
+    _write_journal(stage, out, previous | set(names))
+    (out / marker).unlink(missing_ok=True)
+    for name in sorted(previous - set(names)):
+        target = out / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+    for name in names:
+        os.replace(stage / name, out / name)
+        files[name] = out / name
+    _write_journal(stage, out, set(names))
+
+
+@contextmanager
+def staged_files(out_dir: str | Path, marker: str, *,
+                 then: Callable[[], None] | None = None) -> Iterator[tuple[Path, dict[str, Path]]]:
+    """``with staged_files(out, "summary.json") as (stage, files):`` write into ``stage``.
+
+    On success the files replace the folder's previous result as described above (``marker``
+    last) and are listed in ``files``; ``then`` runs next, still under the folder's lock (the
+    run registry is written there). On failure nothing in ``out`` changes."""
+    out = prepare_out_dir(out_dir)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=out))
     except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
-    if not os.access(out, os.W_OK):
-        raise UserInputError("output folder is not writable", where=out)
-    stage = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
+        raise UserInputError(f"cannot write into output folder ({exc.strerror})", where=out) from None
     files: dict[str, Path] = {}
     try:
         yield stage, files
-        names = sorted(p.name for p in stage.iterdir())
-        if marker in names:
-            names.remove(marker)
-            names.append(marker)
-        for name in names:
-            os.replace(stage / name, out / name)
-            files[name] = out / name
+        with folder_lock(out):
+            _remove_dead_stages(out, stage)
+            _publish(stage, out, marker, files)
+            if then is not None:
+                then()
     finally:
         shutil.rmtree(stage, ignore_errors=True)

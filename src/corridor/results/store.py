@@ -1,13 +1,15 @@
 """Write a run to disk: Parquet tables, summary.json, plots, and the DuckDB run registry.
 
-Files are staged and moved into place by :func:`corridor.results.atomic.staged_files`;
-``summary.json`` is moved last, so its presence means the run's files are complete.
+Files are staged and published by :func:`corridor.results.atomic.staged_files`: a folder holds
+one run's files, ``summary.json`` last, so its presence means the run's files are complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import UserInputError
 from .atomic import staged_files
 from .run import RunResult
 
@@ -47,32 +50,65 @@ def _routes_table(result: RunResult) -> pa.Table:
 
 
 def record_run(registry: Path, result: RunResult, out_dir: Path) -> None:
-    """Append the run to the DuckDB registry (one row per run)."""
+    """Append the run to the DuckDB registry (one row per run). Writers take turns on a lock
+    beside the registry; a registry held open by another program is waited for a while."""
     import duckdb
+    from filelock import FileLock, Timeout
 
     registry.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(registry))
+    m = result.meta
+    row = [dt.datetime.now(dt.UTC).replace(tzinfo=None), result.scenario, result.scenario_hash,
+           result.seed, result.version, result.dates[0], result.dates[-1], m["build_seconds"],
+           m["run_seconds"], m["agents_created"], m["agent_days"], str(out_dir.resolve()),
+           json.dumps(m["phase_seconds"])]
     try:
-        con.execute("""CREATE TABLE IF NOT EXISTS runs (
-            recorded_at TIMESTAMP, scenario VARCHAR, scenario_hash VARCHAR, seed BIGINT,
-            version VARCHAR, first_day DATE, last_day DATE, build_seconds DOUBLE,
-            run_seconds DOUBLE, agents_created BIGINT, agent_days BIGINT, out_dir VARCHAR,
-            phase_seconds JSON)""")
-        m = result.meta
-        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            dt.datetime.now(dt.UTC).replace(tzinfo=None), result.scenario, result.scenario_hash,
-            result.seed, result.version, result.dates[0], result.dates[-1], m["build_seconds"],
-            m["run_seconds"], m["agents_created"], m["agent_days"], str(out_dir.resolve()),
-            json.dumps(m["phase_seconds"])])
-    finally:
-        con.close()
+        with FileLock(registry.with_name(f".{registry.name}.lock"), timeout=REGISTRY_WAIT_SECONDS):
+            con = _connect_waiting(duckdb, registry)
+            try:
+                con.execute(_REGISTRY_TABLE)
+                con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            finally:
+                con.close()
+    except Timeout:
+        raise UserInputError(f"the run registry stayed locked for {REGISTRY_WAIT_SECONDS:g} s", where=registry,
+                             expected="the other writer to finish; the run's files are written") from None
+
+
+#: How long a run waits for another process to let go of the registry.
+REGISTRY_WAIT_SECONDS = 120.0
+_REGISTRY_TABLE = """CREATE TABLE IF NOT EXISTS runs (
+    recorded_at TIMESTAMP, scenario VARCHAR, scenario_hash VARCHAR, seed BIGINT,
+    version VARCHAR, first_day DATE, last_day DATE, build_seconds DOUBLE,
+    run_seconds DOUBLE, agents_created BIGINT, agent_days BIGINT, out_dir VARCHAR,
+    phase_seconds JSON)"""
+
+
+def _connect_waiting(duckdb: Any, registry: Path) -> Any:
+    # another program (a DuckDB shell, a notebook) may hold the file: DuckDB then refuses at once
+    deadline = time.monotonic() + REGISTRY_WAIT_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(registry))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise UserInputError(f"cannot open the run registry ({str(exc).splitlines()[0]})",
+                                     where=registry, expected="a DuckDB file no other program holds") from None
+            time.sleep(delay)
+            delay = min(1.0, delay * 2)
 
 
 def write_run(result: RunResult, out_dir: str | Path, *, plots: bool = True,
-              registry: str | Path | None = None) -> dict[str, Path]:
-    """Write all outputs of ``result`` into ``out_dir``; returns the paths written."""
+              registry: str | Path | None = None, extra: Mapping[str, str] | None = None) -> dict[str, Path]:
+    """Write all outputs of ``result`` (and the texts ``extra``, by file name) into ``out_dir``;
+    returns the paths written. They replace the folder's previous result at once, and the
+    registry row is added under the same folder lock (see corridor.results.atomic)."""
     out = Path(out_dir)
-    with staged_files(out, "summary.json") as (stage, files):   # summary.json last: the marker
+    reg = Path(registry) if registry is not None else out / REGISTRY_NAME
+    with staged_files(out, "summary.json",          # summary.json last: the marker
+                      then=lambda: record_run(reg, result, out)) as (stage, files):
+        for name, text in (extra or {}).items():
+            (stage / name).write_text(text, encoding="utf-8")
         pq.write_table(daily_table(result), stage / "daily.parquet", compression="zstd")
         pq.write_table(_routes_table(result), stage / "route_flows.parquet")
         meta: dict[str, Any] = {k: v for k, v in result.meta.items() if k not in ("lat", "lon", "kinds")}
@@ -85,7 +121,5 @@ def write_run(result: RunResult, out_dir: str | Path, *, plots: bool = True,
             plot_timeseries(result, stage / "timeseries.png")
             plot_flow_map(result, stage / "flow_map.png")
         (stage / "summary.json").write_text(json.dumps(result.summary(), indent=2))
-    reg = Path(registry) if registry is not None else out / REGISTRY_NAME
-    record_run(reg, result, out)
     files[reg.name] = reg
     return files

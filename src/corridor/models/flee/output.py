@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ...errors import UserInputError
 from ...packs import FinishedRun
 from ...results.run import RunResult, run_to_end
 from .metric import ARD, averaged_relative_difference
@@ -116,12 +114,6 @@ def write_flee_run(run: FleeRun, out_dir: str | Path, *, registry: str | Path | 
     """Write ``out.csv`` and ``validation.json`` next to the usual Corridor results."""
     from ...results.store import write_run
 
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
-    files: dict[str, Path] = {}
     if run.ard is None:
         validation = {"averaged_relative_difference": None, "rescaled": None, "days": int(run.sim.shape[0]),
                       "camps": list(run.camps), "hasten": run.scenario.settings.hasten,
@@ -130,14 +122,6 @@ def write_flee_run(run: FleeRun, out_dir: str | Path, *, registry: str | Path | 
     else:
         validation = {"averaged_relative_difference": run.ard.plain, "rescaled": run.ard.rescaled,
                       "days": run.ard.days, "camps": list(run.camps), "hasten": run.scenario.settings.hasten}
-    for name, text in (("out.csv", out_csv_text(run)), ("validation.json", json.dumps(validation, indent=2) + "\n")):
-        tmp = out / f".{name}.tmp"
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, out / name)
-        except OSError as exc:
-            raise UserInputError(f"cannot write {name} ({exc.strerror})", where=out) from None
-        files[name] = out / name
-    # the Corridor files last: summary.json still marks a complete run
-    files.update(write_run(run.result, out, plots=False, registry=registry))
-    return files
+    # one publish: out.csv and validation.json appear together with the Corridor files
+    extra = {"out.csv": out_csv_text(run), "validation.json": json.dumps(validation, indent=2) + "\n"}
+    return write_run(run.result, out_dir, plots=False, registry=registry, extra=extra)

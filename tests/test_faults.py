@@ -1,0 +1,212 @@
+"""Faults and concurrency: results are never mixed, staging is cleaned, workers die with their parent.
+
+A "kill" here is ``os._exit`` in a forked child at a chosen point of the publish, which leaves
+the folder exactly as a ``kill -9`` there would (no ``finally`` runs, the lock is released by
+the operating system).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import one_error_line
+from typer.testing import CliRunner
+
+from corridor import run_scenario, write_run
+from corridor.cli import app
+from corridor.results import atomic
+
+FORK = multiprocessing.get_context("fork")
+runner = CliRunner()
+
+
+def visible(out: Path) -> set[str]:
+    return {p.name for p in out.iterdir() if not p.name.startswith(".")}
+
+
+def check_never_mixed(out: Path) -> bool:
+    """The folder's invariant: with summary.json, every run file belongs to the run it names;
+    without it, the folder reads as incomplete. Returns whether it is complete."""
+    if not (out / "summary.json").exists():
+        return False
+    summary = json.loads((out / "summary.json").read_text())
+    meta = json.loads((out / "run.json").read_text())
+    assert (meta["seed"], meta["scenario_hash"]) == (summary["seed"], summary["scenario_hash"])
+    # the journal lists at least what the folder holds (more after a kill before its last step)
+    journal = set((out / atomic.JOURNAL_NAME).read_text().split())
+    assert visible(out) - {"runs.duckdb"} <= journal
+    return True
+
+
+def registry_seeds(out: Path) -> list[int]:
+    import duckdb
+
+    con = duckdb.connect(str(out / "runs.duckdb"), read_only=True)
+    try:
+        return sorted(r[0] for r in con.execute("SELECT seed FROM runs").fetchall())
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def three_runs(make_scenario):
+    sc = make_scenario(end="2010-01-15")
+    return [run_scenario(sc, seed=s) for s in (1, 2, 3)]
+
+
+def _killed_write(result, out: Path, after_moves: int) -> None:
+    calls = 0
+    real = os.replace
+
+    def replace(src, dst):
+        nonlocal calls
+        if calls == after_moves:
+            os._exit(9)
+        calls += 1
+        real(src, dst)
+
+    atomic.os.replace = replace        # this forked child only
+    write_run(result, out, plots=False)
+    os._exit(0)
+
+
+# the publish of a run without plots renames: journal, 4 files, journal (6 calls)
+@pytest.mark.parametrize("after_moves", range(7))
+def test_a_kill_at_any_point_of_publishing_never_mixes_two_runs(three_runs, tmp_path, after_moves):
+    r1, r2, r3 = three_runs
+    out = tmp_path / "out"
+    write_run(r1, out, plots=True)                 # the previous result has plots, the next none
+    child = FORK.Process(target=_killed_write, args=(r2, out, after_moves))
+    child.start()
+    child.join(60)
+    assert child.exitcode == (9 if after_moves < 6 else 0)
+    if check_never_mixed(out):
+        seed = json.loads((out / "summary.json").read_text())["seed"]
+        assert seed in (1, 2)
+        if seed == 2:
+            assert not (out / "timeseries.png").exists()   # run 1's plots went with run 1
+    assert list(out.glob(".partial-*"))  or after_moves == 6   # the killed run's staging is left ...
+    write_run(r3, out, plots=False)
+    assert check_never_mixed(out)
+    assert json.loads((out / "summary.json").read_text())["seed"] == 3
+    assert visible(out) == {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"}
+    assert set((out / atomic.JOURNAL_NAME).read_text().split()) == visible(out) - {"runs.duckdb"}
+    assert not list(out.glob(".partial-*"))         # ... and removed by the next publish
+    assert 1 in registry_seeds(out) and 3 in registry_seeds(out)
+
+
+def _write_after_barrier(result, out: Path, barrier) -> None:
+    barrier.wait(30)
+    write_run(result, out, plots=False)
+    os._exit(0)
+
+
+def test_concurrent_writers_take_turns(make_scenario, tmp_path):
+    """Twenty processes publish into one folder and registry at once: all finish, the folder
+    holds one run, the registry one row per run."""
+    sc = make_scenario(end="2010-01-10")
+    results = [run_scenario(sc, seed=s) for s in range(20)]
+    out = tmp_path / "out"
+    barrier = FORK.Barrier(len(results))
+    children = [FORK.Process(target=_write_after_barrier, args=(r, out, barrier)) for r in results]
+    for c in children:
+        c.start()
+    for c in children:
+        c.join(120)
+    assert [c.exitcode for c in children] == [0] * 20
+    assert check_never_mixed(out)
+    assert registry_seeds(out) == list(range(20))
+    assert not list(out.glob(".partial-*"))
+
+
+def test_staging_of_a_dead_process_is_removed_and_a_live_ones_kept(tiny_result, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (out / f".partial-{dead.pid}-abc").mkdir()
+    (out / f".partial-{dead.pid}-abc" / "daily.parquet").write_text("half")
+    live = out / f".partial-{os.getppid()}-xyz"
+    live.mkdir()
+    write_run(tiny_result, out, plots=False)
+    assert [p.name for p in out.glob(".partial-*")] == [live.name]
+
+
+def test_a_damaged_journal_cannot_remove_files_outside_the_folder(tiny_result, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    keep = tmp_path / "precious.txt"
+    keep.write_text("x")
+    (out / "notes.txt").write_text("the user's own file, never listed")
+    (out / atomic.JOURNAL_NAME).write_text("../precious.txt\n/etc/passwd\n..\n.corridor.lock\n")
+    write_run(tiny_result, out, plots=False)
+    assert keep.exists() and (out / "notes.txt").exists() and (out / atomic.LOCK_NAME).exists()
+
+
+def test_out_is_checked_before_the_run(tiny_file, tmp_path, monkeypatch):
+    import corridor.results.run as run_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(run_module, "run_to_end", never)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    for out, words in (("", ("--out", "empty")), (str(blocker), ("blocker", "not a folder")),
+                       (str(blocker / "sub"), ("blocker",))):
+        res = runner.invoke(app, ["run", str(tiny_file), "--out", out, "-q", "--no-plots"])
+        assert res.exit_code == 2, (out, res.output)
+        one_error_line(res.stderr, *words)
+
+
+@pytest.mark.parametrize("command", [["schema", "--out"], ["evidence", "--json"]])
+def test_a_file_option_into_a_missing_folder_is_one_line(command, tmp_path):
+    target = tmp_path / "missing" / "x.json"
+    res = runner.invoke(app, [*command, str(target)])
+    assert res.exit_code == 2
+    one_error_line(res.stderr, "missing", "no such folder")
+    assert not target.parent.exists()
+
+
+def test_pool_workers_end_when_their_parent_is_killed(tmp_path):
+    script = textwrap.dedent("""
+        import sys, time
+        from corridor.analysis.backend import open_executor
+
+        with open_executor(workers=2) as (ex, _):
+            futs = [ex.submit(time.sleep, 120) for _ in range(2)]
+            time.sleep(3)
+            print(" ".join(str(p) for p in ex._processes), flush=True)
+            time.sleep(120)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in proc.stdout.readline().split()]
+        assert len(pids) == 2
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        deadline = time.monotonic() + 15
+        alive = pids
+        while alive and time.monotonic() < deadline:
+            time.sleep(0.2)
+            alive = [p for p in pids if _running(p)]
+        assert not alive, f"workers {alive} outlived their parent"
+    finally:
+        proc.kill()
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"      # a zombie has ended
+    except FileNotFoundError:
+        return False

@@ -14,7 +14,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-__all__ = ["AgentTable", "BASE_COLUMNS"]
+__all__ = ["AgentTable", "BASE_COLUMNS", "MAX_AGENTS"]
+
+#: Most agents a run may hold (a few GiB of columns); a run needing more is an error before it starts.
+MAX_AGENTS = 200_000_000
 
 #: Columns every model has: where the agent is and in which state.
 BASE_COLUMNS: dict[str, tuple[str, int | float]] = {

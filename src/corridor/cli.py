@@ -18,7 +18,7 @@ from rich.table import Table
 
 from . import __version__
 from .errors import UserInputError
-from .results.atomic import check_writable_file, prepare_out_dir, write_text_atomic
+from .results.atomic import check_out_dir, check_writable_file, write_text_atomic
 
 app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions_enable=False,
                   help="Corridor: agent-based simulation of migration corridors under policy scenarios.")
@@ -78,7 +78,7 @@ def run(
 
     try:
         sc = _load(scenario, settings=settings, days=days, hasten=hasten)
-        out_dir = prepare_out_dir(out)
+        out_dir = check_out_dir(out)
         pack = packs.for_scenario(sc)
         with err_console.status("loading the compiled kernels (the first run after installing compiles "
                                 "them: one to two minutes)"):
@@ -201,7 +201,7 @@ def compare(
                 raise UserInputError(f"{y!r} is not a year", at="--years", expected="a year such as 2010")
             year_list.append(int(y))
         sa, sb = _load(a), _load(b)
-        out_dir = prepare_out_dir(out)
+        out_dir = check_out_dir(out)
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} runs"),
                       TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -337,7 +337,7 @@ def ensemble(
 
     try:
         sc = _load(scenario).with_scale(scale)
-        folder = prepare_out_dir(out if out is not None else Path("runs") / f"ensemble-{sc.name}")
+        folder = check_out_dir(out if out is not None else Path("runs") / f"ensemble-{sc.name}")
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
             res = run_ensemble(sc, n, folder, root_seed=seed, workers=workers, scheduler=scheduler,
@@ -392,7 +392,7 @@ def calibrate(
     try:
         sc = _load(scenario).with_scale(scale)
         tg = load_targets(targets, sc)
-        folder = prepare_out_dir(out if out is not None else Path("runs") / f"calibrate-{sc.name}")
+        folder = check_out_dir(out if out is not None else Path("runs") / f"calibrate-{sc.name}")
         with _analysis_bar(quiet, "trials") as bar:
             task = bar.add_task(f"calibrating {sc.name}", total=trials)
             res = fit(sc, tg, trials=trials, batch=batch, replicates=replicates, seed=seed, workers=workers,
@@ -457,7 +457,7 @@ def sensitivity(
     try:
         sc = _load(scenario).with_scale(scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
-        folder = prepare_out_dir(out if out is not None else Path("runs") / f"sensitivity-{sc.name}")
+        folder = check_out_dir(out if out is not None else Path("runs") / f"sensitivity-{sc.name}")
         with _analysis_bar(quiet, "runs") as bar:
             task = bar.add_task(f"{method} on {sc.name}", total=None)
             res = analyse(sc, outputs, method=method, n=n, seed=seed, workers=workers, scheduler=scheduler,

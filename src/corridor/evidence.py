@@ -26,11 +26,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .errors import DataError
+from .errors import DataError, ScenarioError
 from .params import ParamSpec, Source, merge_value
 from .scenario.loader import Scenario
+from .yaml_input import read_yaml
 
 __all__ = ["ParameterEvidence", "PolicyEvidence", "Evidence", "scenario_evidence", "declared_evidence", "compact"]
 
@@ -155,8 +154,8 @@ def _chain_policies(scenario: Scenario) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for path in reversed(scenario.chain):       # the chain lists the child first
         try:
-            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            raw = read_yaml(path, ScenarioError).data or {}
+        except ScenarioError:
             continue                            # not a file (built from a mapping): fall back below
         pols = raw.get("policies") if isinstance(raw, dict) else None
         for pol in pols if isinstance(pols, list) else []:

@@ -27,6 +27,8 @@ MODES: tuple[str, ...] = ("foot", "bus", "car", "freight_train", "boat", "air")
 
 NODE_COLUMNS = ("id", "name", "country", "admin1", "lat", "lon", "kind", "zone")
 ROUTE_COLUMNS = ("from", "to", "road_km", "modes")
+#: Most places a network may have: agents hold their place in 16 bits.
+MAX_LOCATIONS = 32_767
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,19 +120,34 @@ def _codes(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = [h.strip() for h in next(reader, [])]
             missing = [c for c in required if c not in header]
             if missing:
                 raise DataError(f"missing column(s) {', '.join(missing)}", where=path,
                                 at="header", expected="columns " + ", ".join(required))
-            rows = [(i + 2, r) for i, r in enumerate(reader)]  # row 1 is the header
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
+            rows = []
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue                  # a blank line
+                if len(rows) >= MAX_LOCATIONS * 8:
+                    raise DataError(f"more than {MAX_LOCATIONS * 8:,} rows", where=path,
+                                    expected=f"at most {MAX_LOCATIONS:,} places and 8 routes a place")
+                cells = cells + [""] * (len(header) - len(cells))      # a short row: empty cells
+                rows.append((reader.line_num, dict(zip(header, cells, strict=False))))
+    except FileNotFoundError:
+        raise DataError("file not found", where=path) from None
+    except IsADirectoryError:
+        raise DataError("is a folder, not a CSV file", where=path) from None
     except UnicodeDecodeError:
         raise DataError("not a UTF-8 text file", where=path) from None
+    except (OSError, ValueError) as exc:       # ValueError: a NUL in the path
+        raise DataError(f"cannot read file ({getattr(exc, 'strerror', None) or exc})", where=path) from None
+    except csv.Error as exc:                   # a field over the csv module's limit, a NUL byte
+        raise DataError(f"not a readable CSV file ({exc})", where=path, at=f"line {reader.line_num}") from None
     if not rows:
         raise DataError("no rows", where=path, expected="at least one data row")
     return rows
@@ -178,6 +195,8 @@ def network_from_rows(nodes: list[tuple[int, dict[str, str]]],
         raise DataError("no locations", where=nodes_file, expected="at least one location")
     if not routes:
         raise DataError("no routes", where=routes_file, expected="at least one route")
+    if len(nodes) > MAX_LOCATIONS:
+        raise DataError(f"{len(nodes):,} locations", where=nodes_file, expected=f"at most {MAX_LOCATIONS:,}")
     ids: list[str] = []
     index: dict[str, int] = {}
     for row, r in nodes:

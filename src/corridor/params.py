@@ -11,6 +11,7 @@ bounds so a mistake is reported with its key path.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -18,7 +19,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Source", "ParamSpec", "ParamError", "resolve", "merge_value", "Axes"]
+__all__ = ["LARGEST", "Source", "ParamSpec", "ParamError", "resolve", "merge_value", "Axes"]
+
+#: The upper bound of a parameter with no natural one (a rate, a factor, a count): past it
+#: the model's arithmetic loses its meaning (an infinite hazard, a count no memory holds).
+LARGEST = 1e9
 
 #: Dimension name -> the ordered keys of that dimension in this world.
 Axes = Mapping[str, Sequence[Any]]
@@ -50,7 +55,7 @@ class ParamSpec:
     name: str
     dims: tuple[str, ...] = ()
     low: float = 0.0
-    high: float = float("inf")
+    high: float = LARGEST
     unit: str = ""
     doc: str = ""
 
@@ -68,7 +73,13 @@ def _fill(spec: ParamSpec, value: Any, axes: Axes, dims: tuple[str, ...], path: 
     if not dims:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParamError(f"{value!r} is not a number", path, "a number")
-        return np.asarray(float(value))
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+        if not math.isfinite(number):
+            raise ParamError(f"{value!r} is not a finite number", path, "a finite number")
+        return np.asarray(number)
     dim, rest = dims[0], dims[1:]
     keys = list(axes[dim])
     shape = [len(axes[d]) for d in dims]

@@ -101,6 +101,10 @@ class LeverSchedule:
             self._cache[key] = lev
         return lev
 
+    def states(self) -> list[Levers]:
+        """Every set of levers built so far (after :meth:`check`: every set the run will meet)."""
+        return list(self._cache.values())
+
     def check(self, n_ticks: int) -> list[tuple[str, ParamError]]:
         """Build every distinct set of active policies over the run; report bound errors."""
         problems = []

@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import UserInputError
+from ..results.atomic import process_alive
 from ..results.run import fiscal_year, run_scenario
 from ..rng import spawn_seeds
 from .backend import open_executor, run_tasks
@@ -187,7 +188,9 @@ def run_ensemble(scenario: Any, n: int, out: str | Path, *, root_seed: int | Non
         created = {**manifest, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         _atomic_write(out / MANIFEST, lambda p: p.write_text(json.dumps(created, indent=1) + "\n"))
     for stale in members_dir.glob(".tmp-*"):        # left by a process killed while writing
-        stale.unlink(missing_ok=True)
+        pid = stale.name.split("-")[1]
+        if not (pid.isdigit() and process_alive(int(pid))):
+            stale.unlink(missing_ok=True)
 
     seeds = member_seeds(root, n)
     series: list[Series | None] = [None] * n
@@ -306,13 +309,12 @@ def _yearly_json(table: pa.Table) -> dict[str, Any]:
 
 
 def write_bands(members: list[Series], res: EnsembleResult, *, plots: bool = True) -> None:
-    """Write the band tables, ensemble.json and the plot into ``res.out``."""
+    """Write the band tables, ensemble.json and the plot into ``res.out``: published together
+    (corridor.results.atomic), ``ensemble.json`` last; the members and manifest stay."""
+    from ..results.atomic import staged_files
+
     tables = band_tables(members)
     out = res.out
-    for name, table in tables.items():
-        path = out / f"bands_{name}.parquet"
-        _atomic_write(path, lambda p, t=table: pq.write_table(t, p, compression="zstd"))
-        res.files[path.name] = path
     res.yearly = tables["yearly"]
     run_secs = []
     for i, s in enumerate(res.seeds):
@@ -327,12 +329,12 @@ def write_bands(members: list[Series], res: EnsembleResult, *, plots: bool = Tru
         "member_run_seconds": run_secs,
         **_yearly_json(tables["yearly"]),
     }
-    path = out / "ensemble.json"
-    _atomic_write(path, lambda p: p.write_text(json.dumps(summary, indent=1) + "\n"))
-    res.files[path.name] = path
-    if plots:
-        from .plots import plot_bands
+    with staged_files(out, "ensemble.json") as (stage, files):
+        for name, table in tables.items():
+            pq.write_table(table, stage / f"bands_{name}.parquet", compression="zstd")
+        (stage / "ensemble.json").write_text(json.dumps(summary, indent=1) + "\n")
+        if plots:
+            from .plots import plot_bands
 
-        path = out / "bands.png"
-        _atomic_write(path, lambda p: plot_bands(tables["monthly"], res, p))
-        res.files[path.name] = path
+            plot_bands(tables["monthly"], res, stage / "bands.png")
+    res.files.update(files)

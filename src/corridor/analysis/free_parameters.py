@@ -36,7 +36,7 @@ from ..errors import UserInputError
 from ..params import ParamSpec, Source
 from ..scenario.schema import FreeParameter
 
-__all__ = ["FreeParam", "FreeParameters", "ParameterSpace"]
+__all__ = ["FreeParam", "FreeParameters", "ParameterSpace", "check_free_parameters"]
 
 
 @dataclass(frozen=True)
@@ -235,3 +235,11 @@ class FreeParameters:
                     raise self.space.error(f"at its {end} bound ({value:g}) the scenario is invalid: "
                                            f"{exc.at + ': ' if exc.at else ''}{exc.message}",
                                            f"{p.name}.{end}") from None
+
+
+def check_free_parameters(scenario: Any) -> str:
+    """What ``validate`` checks of a scenario's free parameters (as calibrate and sensitivity
+    will): each names a parameter that can be free, and the scenario is valid at every bound."""
+    free = FreeParameters(scenario)
+    free.check()
+    return f"free parameters: {len(free.items)} valid at their bounds ({', '.join(free.names)})"

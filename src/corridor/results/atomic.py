@@ -30,7 +30,8 @@ from filelock import FileLock, Timeout
 
 from ..errors import UserInputError
 
-__all__ = ["staged_files", "prepare_out_dir", "folder_lock", "write_text_atomic", "check_writable_file",
+__all__ = ["staged_files", "check_out_dir", "prepare_out_dir", "folder_lock", "write_text_atomic", "check_writable_file",
+           "process_alive",
            "LOCK_NAME", "JOURNAL_NAME"]
 
 LOCK_NAME = ".corridor.lock"
@@ -42,9 +43,9 @@ _STAGE = re.compile(r"^\.partial-(\d+)-")
 _ORPHAN_AGE_SECONDS = 24 * 3600.0
 
 
-def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
-    """The output folder, created and checked writable: called before a run starts, so a bad
-    ``--out`` is reported before any work is done."""
+def check_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
+    """The output folder, checked before a run starts (so a bad ``--out`` is reported before any
+    work is done) but not created: a run that fails leaves no folder behind."""
     text = str(out_dir)
     if not text.strip():
         raise UserInputError("empty output folder name", at=option, expected="a folder path")
@@ -52,14 +53,29 @@ def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
         raise UserInputError("the output folder name holds a NUL character", at=option,
                              expected="a folder path")
     out = Path(text)
+    existing = out
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.exists():
+        existing = Path.cwd()
+    if not existing.is_dir():
+        what = "exists and is not a folder" if existing == out else f"{existing} is not a folder"
+        raise UserInputError(what, where=out, at=option, expected="a folder path")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "output folder is not writable" if existing == out else f"cannot create it: {existing} is not writable"
+        raise UserInputError(where, where=out, at=option)
+    return out
+
+
+def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
+    """The output folder, checked (see :func:`check_out_dir`) and created."""
+    out = check_out_dir(out_dir, option=option)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise UserInputError("exists and is not a folder", where=out, expected="a folder path") from None
     except OSError as exc:
         raise UserInputError(f"cannot create output folder ({exc.strerror})", where=out) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise UserInputError("output folder is not writable", where=out)
     return out
 
 
@@ -110,7 +126,8 @@ def folder_lock(out: Path, *, timeout: float = LOCK_WAIT_SECONDS) -> Iterator[No
         lock.release()
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -128,7 +145,7 @@ def _remove_dead_stages(out: Path, own: Path) -> None:
             continue
         m = _STAGE.match(p.name)
         try:
-            dead = not _alive(int(m.group(1))) if m else now - p.stat().st_mtime > _ORPHAN_AGE_SECONDS
+            dead = not process_alive(int(m.group(1))) if m else now - p.stat().st_mtime > _ORPHAN_AGE_SECONDS
         except OSError:
             continue
         if dead:

@@ -17,12 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from ..errors import ScenarioError, UserInputError
 from ..params import merge_value
-from .schema import MAX_POPULATION_SCALE, ScenarioFile
+from ..yaml_input import read_yaml
+from .schema import MAX_POPULATION_SCALE, MIN_POPULATION_SCALE, ScenarioFile
 
 __all__ = ["Scenario", "load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "scenario_from_dict"]
 
@@ -113,9 +113,10 @@ class Scenario:
         """This scenario at another ``population_scale`` (``None``: unchanged)."""
         if scale is None:
             return self
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= MAX_POPULATION_SCALE:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) \
+                or not MIN_POPULATION_SCALE <= scale <= MAX_POPULATION_SCALE:
             raise UserInputError(f"{scale!r} is not a population scale", at=at,
-                                 expected=f"a number in (0, {MAX_POPULATION_SCALE:g}]")
+                                 expected=f"a number in [{MIN_POPULATION_SCALE:g}, {MAX_POPULATION_SCALE:g}]")
         return Scenario(self.spec.model_copy(update={"population_scale": float(scale)}), self.path,
                         self.chain, self.provenance)
 
@@ -135,24 +136,11 @@ def _resolve_ref(ref: str, base: Path | None, *, where: Path | None, at: str) ->
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("file not found", where=path) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a scenario file", where=path,
-                            expected="a .yaml file") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read file ({exc.strerror})", where=path) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("not a UTF-8 text file", where=path, expected="a YAML text file") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"invalid YAML: {problem}", where=path, at=at) from None
+    doc = read_yaml(path, ScenarioError, what="a YAML scenario file")
+    if doc.repeated:
+        raise ScenarioError(f"{doc.repeated[0]} repeated in its mapping", where=path,
+                            expected="each key once (YAML keeps only the last, silently)")
+    data = doc.data
     if data is None:
         raise ScenarioError("empty file", where=path, expected="a YAML mapping of scenario keys")
     if not isinstance(data, dict):

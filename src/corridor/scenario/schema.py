@@ -10,13 +10,20 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..params import Source
 
 __all__ = ["ScenarioFile", "PolicySpec", "ParamOverride", "NetworkFiles", "FreeParameter"]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+#: Years a scenario date may fall in (the model's facts start in 2000; a run far outside
+#: this range is a typo, and year 1 cannot even take a spin-up before it).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+#: Longest run, spin-up included: days in a status are counted in 16 bits (32,767 days).
+MAX_RUN_DAYS = 30_000
 
 
 def _not_a_number(v: Any) -> Any:
@@ -26,8 +33,14 @@ def _not_a_number(v: Any) -> Any:
     return v
 
 
-#: A calendar date written as a date (YYYY-MM-DD), never a number.
-Date = Annotated[dt.date, BeforeValidator(_not_a_number)]
+def _in_range(v: dt.date) -> dt.date:
+    if not FIRST_YEAR <= v.year <= LAST_YEAR:
+        raise ValueError(f"{v} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return v
+
+
+#: A calendar date written as a date (YYYY-MM-DD), never a number, in FIRST_YEAR..LAST_YEAR.
+Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
 
 
 class ParamOverride(BaseModel):
@@ -117,6 +130,8 @@ class FreeParameter(BaseModel):
 
 #: Largest population_scale: up to a hundred agents a person.
 MAX_POPULATION_SCALE = 100.0
+#: Smallest: one agent for a million people (below it every count of the corridor is zero).
+MIN_POPULATION_SCALE = 1e-6
 
 
 class ScenarioFile(BaseModel):
@@ -133,7 +148,7 @@ class ScenarioFile(BaseModel):
                               description="days simulated before start (not reported) so the "
                                           "corridor is filled when reporting begins")
     seed: int = Field(default=0, ge=0, lt=2**63, description="root random seed (the CLI's --seed overrides)")
-    population_scale: float = Field(default=1.0, gt=0, le=MAX_POPULATION_SCALE,
+    population_scale: float = Field(default=1.0, ge=MIN_POPULATION_SCALE, le=MAX_POPULATION_SCALE,
                                     description="agents simulated per person: below 1 a sample, "
                                                 "above 1 several agents a person (less sampling "
                                                 "noise); indicators are scaled back to full size")
@@ -175,9 +190,11 @@ class ScenarioFile(BaseModel):
     @field_validator("nationalities")
     @classmethod
     def _iso(cls, v: list[str]) -> list[str]:
+        from ..countries import COUNTRY_CODE_RULE, is_country_code
+
         for code in v:
-            if len(code) != 3 or not code.isalpha() or not code.isupper():
-                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-3 code")
+            if not is_country_code(code):
+                raise ValueError(f"{code!r} is not a country code (expected {COUNTRY_CODE_RULE})")
         if len(set(v)) != len(v):
             raise ValueError("nationalities repeat")
         return v
@@ -186,6 +203,10 @@ class ScenarioFile(BaseModel):
     def _period(self) -> ScenarioFile:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        days = (self.end - self.start).days + 1 + self.spin_up_days
+        if days > MAX_RUN_DAYS:
+            raise ValueError(f"the run spans {days:,} days with its spin-up, more than the {MAX_RUN_DAYS:,} "
+                             "a run may span (about 82 years)")
         names = [p.name for p in self.policies]
         dup = {n for n in names if names.count(n) > 1}
         if dup:

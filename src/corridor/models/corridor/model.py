@@ -18,7 +18,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from ...agents import AgentTable
+from ...agents import MAX_AGENTS, AgentTable
 from ...engine import Simulation
 from ...errors import DataError, ScenarioError
 from ...indicators import Recorder
@@ -28,6 +28,7 @@ from ...policies import LeverSchedule, compile_policy
 from ...rng import RandomStreams
 from ...scenario.loader import Scenario
 from ...scenario.schema import ParamOverride
+from .geography import check_places, check_reachable
 from .mechanisms import PHASES
 from .mechanisms.departures import MAX_NATIONALITIES, MAX_ORIGINS, departure_stream_names
 from .runner import CompiledDay
@@ -141,6 +142,33 @@ def _check_shares(name: str, arr: np.ndarray, rows: tuple[str, ...], scenario: S
             raise scenario.error(f"shares add up to {s:g}", key, "shares adding up to 1")
 
 
+#: Most cells of a run's daily results (day x indicator x nationality x place), about 12 bytes
+#: each while the results are written: 5 GiB.
+MAX_RESULT_CELLS = 400_000_000
+
+
+def _check_size(scenario: Scenario, schedule: LeverSchedule, n_ticks: int, n_days: int, n_nats: int,
+                n_places: int) -> None:
+    """A run that would not fit in memory, or that simulates nobody, is an error before it starts."""
+    cells = n_days * len(INDICATORS) * n_nats * n_places
+    if cells > MAX_RESULT_CELLS:
+        raise scenario.error(f"{n_days:,} days x {len(INDICATORS)} indicators x {n_nats} nationalities x "
+                             f"{n_places} places is {cells:,} daily results, more than the {MAX_RESULT_CELLS:,} "
+                             "that fit in memory", "end", "a shorter period or fewer places")
+    # the most people a year any set of policies in force sends on their way (upper bound)
+    per_year, per_day = 0.0, 0.0
+    for lev in schedule.states():
+        p = lev.params
+        per_year = max(per_year, float((p.departures_per_year * p.departure_multiplier[:, None]).sum(axis=0).max()))
+        per_day = max(per_day, float(p.caravan_departures_per_day.sum()))
+    scale = scenario.spec.population_scale
+    agents = scale * (per_year * n_ticks / 365.25 + per_day * n_ticks)
+    if agents > MAX_AGENTS:
+        raise scenario.error(f"about {agents:,.0f} agents at population_scale {scale:g}, more than the "
+                             f"{MAX_AGENTS:,} that fit in memory", "parameters.departures_per_year",
+                             "fewer departures or a smaller population_scale")
+
+
 def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulation:
     """The scenario's world, ready to run (compiled kernels; with ``NUMBA_DISABLE_JIT=1`` the
     same rules run as plain Python, bit for bit)."""
@@ -150,6 +178,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     else:
         nodes, routes = Path(spec.network.nodes), Path(spec.network.routes)
     net = load_network(nodes, routes)
+    check_places(net)
     nats = tuple(spec.nationalities)
     day0 = spec.start - dt.timedelta(days=spec.spin_up_days)
     n_ticks = (spec.end - day0).days + 1
@@ -188,6 +217,10 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
     _check_shares("origin_share", base["origin_share"], nats, scenario, used)
     _check_shares("group_share", base["group_share"], nats, scenario)
     _check_shares("predation_outcome_share", base["predation_outcome_share"], (), scenario)
+    origin_ids = axes["origin"]
+    leaving = (base["departures_per_year"].sum(axis=1)[:, None] * base["origin_share"]).sum(axis=0) > 0
+    places = places_of(net, nats)
+    check_reachable(net, np.array([net.index(o) for o in origin_ids], dtype=np.int64)[leaving], places.dist_goal)
 
     policies, outside = [], []
     for i, pol in enumerate(spec.policies):
@@ -208,19 +241,20 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         idx = [p.name for p in spec.policies].index(name)
         raise scenario.error(exc.message, f"policies.{idx}", exc.expected or None)
 
+    _check_size(scenario, schedule, n_ticks, n_ticks - spec.spin_up_days, len(nats), net.n_locations)
+
     streams = RandomStreams(spec.seed if seed is None else seed)
     agents = AgentTable(AGENT_COLUMNS, capacity=4096)
     recorder = Recorder(INDICATORS, n_ticks - spec.spin_up_days, len(nats), net.n_locations,
                         first_tick=spec.spin_up_days)
     recorder.track_routes(net.n_routes)
-    origin_ids = axes["origin"]
     # an agent's identity packs (day, nationality, origin, caravan, index) in 64 bits (departures.py)
     if len(nats) > MAX_NATIONALITIES or len(origin_ids) > MAX_ORIGINS:
         raise scenario.error(f"{len(nats)} nationalities and {len(origin_ids)} places of origin",
                              "nationalities" if len(nats) > MAX_NATIONALITIES else "network.nodes",
                              f"at most {MAX_NATIONALITIES} nationalities and {MAX_ORIGINS} places of origin")
     world = CorridorWorld(
-        places=places_of(net, nats), first_year=day0.year, population_scale=float(spec.population_scale),
+        places=places, first_year=day0.year, population_scale=float(spec.population_scale),
         origin_locations=np.array([net.index(o) for o in origin_ids], dtype=np.int64),
         departure_keys=np.array([streams.key(n) for n in departure_stream_names(nats)], dtype=np.uint64),
         param_records={n: defaults[n] for n in PARAM_SPECS})

@@ -15,6 +15,7 @@ from typing import Any
 from rich.table import Table
 
 from ... import packs
+from ...analysis.free_parameters import check_free_parameters
 from ...errors import UserInputError
 from ...evidence import Evidence, declared_evidence
 from ...network import load_network
@@ -90,6 +91,8 @@ class CorridorPack:
         if outside:
             lines.append(f"note: {len(outside)} policies fall outside the run and have no effect: "
                          + ", ".join(outside))
+        if sc.spec.free_parameters:
+            lines.append(check_free_parameters(sc))
         return lines
 
     def evidence(self, scenario: Scenario) -> Evidence:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...agents import AgentTable
+from ...agents import MAX_AGENTS, AgentTable
 from ...engine import Simulation
 from ...errors import DataError
 from ...indicators import Indicator, Recorder
@@ -57,7 +57,6 @@ __all__ = ["FleeScenario", "FleeWorld", "load_flee_scenario", "build_flee_simula
            "INDICATORS", "AGENT_COLUMNS"]
 
 PHASES = ("policies", "conflicts", "spawning", "closures", "movement", "record")
-MAX_AGENTS = 200_000_000    # agents a run may hold (about 8 GiB of agent columns)
 
 INDICATORS = (
     Indicator("agents", "stock", "agents at each location (not counting those on a link)"),

@@ -24,10 +24,12 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from ... import packs
+from ...analysis.free_parameters import check_free_parameters
 from ...errors import DataError, UserInputError
 from ...evidence import Evidence, ParameterEvidence, PolicyEvidence
 from ...params import ParamSpec, Source
 from ...scenario.schema import FreeParameter
+from ...yaml_input import read_yaml
 from .closures import flee_link_closure_acts
 from .layout import is_flee_folder
 from .metric import ard_from_out_csv, is_forecast_out_csv
@@ -109,6 +111,8 @@ class FleePack:
         sc = self.load(arg, settings=settings, **options)
         n_camps = sum(1 for loc in sc.locations if loc.kind in ("camp", "idpcamp"))
         warnings = [f"warning: {w}" for w in sc.warnings]
+        if (sc.layout.root / FREE_PARAMETERS_FILE).is_file():
+            warnings.append(check_free_parameters(sc))
         return warnings + [f"{sc.name}: valid Flee scenario ({sc.n_days} days from {sc.period.start}, "
                 f"{len(sc.locations)} locations, {len(sc.routes)} routes, {n_camps} camps, "
                 f"{len(sc.closures)} closures; settings: {sc.layout.settings or 'Flee defaults'})"
@@ -181,11 +185,10 @@ def read_free_parameters(path: Path) -> dict[str, FreeParameter]:
     if not path.is_file():
         raise DataError("the scenario declares no free parameters", where=path,
                         expected="a free_parameters.yml beside simsetting.yml (docs/flee.md)")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DataError(f"unreadable ({getattr(exc, 'problem', None) or exc})", where=path,
-                        expected="a YAML mapping of free parameters") from None
+    doc = read_yaml(path, DataError, what="a YAML mapping of free parameters")
+    if doc.repeated:
+        raise DataError(f"{doc.repeated[0]} repeated in its mapping", where=path, expected="each key once")
+    raw = doc.data
     if not isinstance(raw, dict) or not raw:
         raise DataError("no free parameters", where=path,
                         expected="a mapping NAME: {low: .., high: ..} of Flee settings")

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from ...errors import DataError
+from ...yaml_input import read_yaml
 
 __all__ = ["FleeSettings", "RULES", "Rule", "load_settings", "SQRT_TEN"]
 
@@ -383,17 +383,11 @@ def load_settings(path: str | Path | None) -> FleeSettings:
     if path is None:
         return FleeSettings()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
-    except UnicodeDecodeError:
-        raise DataError("not a UTF-8 text file", where=path) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-        raise DataError(f"not valid YAML ({getattr(exc, 'problem', None) or exc})", where=path, at=at,
-                        expected="a YAML mapping") from None
-    return settings_from_dict(data, path=path)
+    doc = read_yaml(path, DataError, what="a Flee simsetting.yml")
+    data = doc.data
+    st = settings_from_dict(data, path=path)
+    if doc.repeated:           # Flee's yaml.safe_load keeps the last value: so do we, and say so
+        more = f" ({len(doc.repeated) - 1} more like it)" if len(doc.repeated) > 1 else ""
+        st = replace(st, warnings=(f"{path}: {doc.repeated[0]} repeated; the last value is used, as in "
+                                   f"Flee 3.1{more}", *st.warnings))
+    return st

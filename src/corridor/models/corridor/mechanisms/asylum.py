@@ -18,13 +18,13 @@ import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
 from ..person import FLAG_CANDIDATE, bern, count, set_status
 from ..states import DOCUMENTS, Status
 from .record import stock
 
-INF = float("inf")
 VISA = DOCUMENTS.index("visa")
 RECEIPT = DOCUMENTS.index("asylum_receipt")
 REFUGEE = DOCUMENTS.index("refugee")
@@ -145,7 +145,7 @@ MECHANISM = Mechanism(
         P("caravan_asylum_apply_probability", (), 0, 1, "probability",
           "Chance a caravan member applies for asylum at a place with an asylum office."),
         P("asylum_min_days", (), 0, 3650, "days", "Days before a decision can be made."),
-        P("asylum_decisions_per_day", (), 0, INF, "decisions/day (full scale)",
+        P("asylum_decisions_per_day", (), 0, LARGEST, "decisions/day (full scale)",
           "Processing capacity of the asylum commission."),
         P("asylum_recognition_rate", ("nationality",), 0, 1, "share", "Share of decisions granting protection."),
         P("asylum_abandon_per_day", (), 0, 1, "per day", "Daily chance an applicant leaves the queue."),

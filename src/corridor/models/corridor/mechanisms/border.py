@@ -16,12 +16,11 @@ import math
 from numba import njit
 
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Mechanism, Stream
 from ..person import FLAG_ADMITTED, bern, count, draw, set_status
 from ..states import Status
-
-INF = float("inf")
 
 
 @njit(cache=True, inline="always")
@@ -102,9 +101,9 @@ MECHANISM = Mechanism(
         P("us_apprehension_probability", ("nationality",), 0, 1, "probability",
           "Chance that a crossing attempt ends in apprehension by the Border Patrol."),
         P("us_crossing_death_probability", (), 0, 1, "probability", "Chance of dying in a crossing attempt."),
-        P("crossing_extra_km", ("location",), 0, INF, "km",
+        P("crossing_extra_km", ("location",), 0, LARGEST, "km",
           "Extra distance between a border city's camp or shelter and the border (Tijuana camp moved 11 miles)."),
-        P("apprehension_per_extra_km", (), 0, INF, "per km",
+        P("apprehension_per_extra_km", (), 0, LARGEST, "per km",
           "How much each extra km to the border adds to the chance of apprehension (hazard per km)."),
         P("us_asylum_claim_probability", ("nationality",), 0, 1, "probability",
           "Chance an apprehended person asks for asylum in the US."),
@@ -119,7 +118,7 @@ MECHANISM = Mechanism(
           "Days before someone returned by the US tries again."),
         P("us_removal_to_south_mexico_share", ("nationality",), 0, 1, "share",
           "Share of removals of non-Mexicans flown to southern Mexico instead of home (seed 004)."),
-        P("us_removal_south_location", (), -1, INF, "location",
+        P("us_removal_south_location", (), -1, LARGEST, "location",
           "Where deportation flights to southern Mexico land (-1: no such place in this network)."),
         P("expulsion_days", (), 0, 365, "days",
           "Days before people flown to southern Mexico are expelled into Guatemala."),

@@ -20,13 +20,13 @@ from scipy import special
 
 from ....errors import UserInputError
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ....rng import hash_uniform_rows
 from ..declare import Column, Mechanism, Stream
 from ..person import bern, chosen, count, draw, resume, set_status
 from ..states import DOCUMENTS, Status, normalised_cum
 
-INF = float("inf")
 TWO_PI = 2.0 * np.pi
 VISA = DOCUMENTS.index("visa")
 # An agent's identity packs (day, nationality, origin, caravan, index) into 64 bits: these
@@ -79,7 +79,7 @@ MECHANISM = Mechanism(
     name="departures",
     doc=__doc__,
     parameters=(
-        P("departures_per_year", ("nationality", "year"), 0, INF, "persons/year",
+        P("departures_per_year", ("nationality", "year"), 0, LARGEST, "persons/year",
           "People leaving home for the first time in a year (full scale)."),
         P("departure_seasonality", ("nationality", "month"), 0, 12, "factor",
           "Monthly multiplier of the departure rate (mean 1 over a year)."),
@@ -87,13 +87,13 @@ MECHANISM = Mechanism(
           "Share of a nationality's departures leaving from each origin location."),
         P("group_share", ("nationality", "group"), 0, 1, "share",
           "Share travelling alone, in a family, or as unaccompanied minors."),
-        P("money_median_usd", ("nationality",), 0, INF, "USD", "Median money carried at departure."),
+        P("money_median_usd", ("nationality",), 0, LARGEST, "USD", "Median money carried at departure."),
         P("money_sigma", (), 0, 5, "log-sd", "Spread (sd of log) of money at departure."),
-        P("departure_multiplier", ("nationality",), 0, INF, "factor",
+        P("departure_multiplier", ("nationality",), 0, LARGEST, "factor",
           "Multiplier on departures: push factors (climate shocks, violence) and pull-backs (development aid)."),
         P("visa_share", ("nationality",), 0, 1, "share",
           "Share of departing people who hold a Mexican visa (legal stay; visa rules are a policy lever)."),
-        P("caravan_departures_per_day", ("nationality",), 0, INF, "persons/day (full scale)",
+        P("caravan_departures_per_day", ("nationality",), 0, LARGEST, "persons/day (full scale)",
           "Extra departures travelling as a caravan (switched on by a caravan policy window)."),
         P("retry_after_mx_deportation", ("nationality",), 0, 1, "probability",
           "Chance a deportee sets off again."),

@@ -18,13 +18,13 @@ import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
 from ..person import bern, count, draw, hit, resume, set_status
 from ..states import DOCUMENTS, GROUPS, Status
 from . import predation
 
-INF = float("inf")
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
 RECEIPT = DOCUMENTS.index("asylum_receipt")
 FAMILY = GROUPS.index("family")
@@ -121,15 +121,15 @@ MECHANISM = Mechanism(
     name="enforcement",
     doc=__doc__,
     parameters=(
-        P("mx_detection_per_100km", ("region",), 0, INF, "per 100 km",
+        P("mx_detection_per_100km", ("region",), 0, LARGEST, "per 100 km",
           "Hazard of detection by Mexican migration authorities per 100 km travelled, by state."),
-        P("detection_mode_factor", ("mode",), 0, INF, "factor", "Detection hazard multiplier by mode."),
-        P("detection_document_factor", ("documents",), 0, INF, "factor",
+        P("detection_mode_factor", ("mode",), 0, LARGEST, "factor", "Detection hazard multiplier by mode."),
+        P("detection_document_factor", ("documents",), 0, LARGEST, "factor",
           "Detection hazard multiplier by documents held."),
         P("visitor_card_region", ("region",), 0, 1, "flag", "States where the regional visitor card is valid (1)."),
         P("mx_detection_waiting_per_day", ("zone",), 0, 1, "per day",
           "Daily detection hazard for foreigners waiting in a place in Mexico."),
-        P("caravan_detection_factor", (), 0, INF, "factor",
+        P("caravan_detection_factor", (), 0, LARGEST, "factor",
           "Detection multiplier for caravan members (visibility; repression of caravans)."),
         P("official_extortion_probability", (), 0, 1, "probability",
           "Chance that a detection ends in extortion by officials and release, not a recorded detention."),
@@ -141,7 +141,7 @@ MECHANISM = Mechanism(
           "Chance that the detention of a family member separates the family."),
         P("detention_days", (), 0, 365, "days", "Days in detention before deportation."),
         P("deportation_share", (), 0, 1, "share", "Share of detentions ending in deportation."),
-        P("deportation_destination", ("nationality",), 0, INF, "location",
+        P("deportation_destination", ("nationality",), 0, LARGEST, "location",
           "Where Mexico returns deportees of each nationality."),
         P("retry_wait_days_mx", (), 0, 3650, "days", "Days before a deportee sets off again."),
     ),

@@ -16,13 +16,13 @@ from numba import njit
 
 from ....indicators import Indicator
 from ....network import MODES
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
 from ..person import bern, count, draw, set_status
 from ..states import DOCUMENTS, Status, normalised_cum
 from . import enforcement, predation
 
-INF = float("inf")
 MAX_LEGS_PER_DAY = 12            # legs a day can span (sub-draws of the route and mode streams)
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
 TRANSIT_DOCUMENT = DOCUMENTS.index("transit_document")
@@ -196,11 +196,11 @@ MECHANISM = Mechanism(
           "Chance that a caravan member is given a humanitarian visa on entering Mexico."),
         P("daily_move_probability", ("zone",), 0, 1, "per day",
           "Chance that someone between legs sets off that day (the rest rest, work or wait)."),
-        P("route_km_scale", (), 1, INF, "km",
+        P("route_km_scale", (), 1, LARGEST, "km",
           "Route choice: a detour of this many km makes a route e times less likely."),
-        P("speed_km_per_day", ("mode",), 1, INF, "km/day", "Distance covered per day by mode."),
-        P("mode_weight", ("mode",), 0, INF, "weight", "Relative preference among a route's modes."),
-        P("mode_min_money_usd", ("mode",), 0, INF, "USD",
+        P("speed_km_per_day", ("mode",), 1, LARGEST, "km/day", "Distance covered per day by mode."),
+        P("mode_weight", ("mode",), 0, LARGEST, "weight", "Relative preference among a route's modes."),
+        P("mode_min_money_usd", ("mode",), 0, LARGEST, "USD",
           "Money needed to use a mode (fares, smugglers); below it the mode is not chosen."),
         P("transit_stop_per_day", ("zone",), 0, 1, "per day",
           "Daily chance that someone in transit stops trying (settles or goes home)."),

@@ -18,12 +18,12 @@ import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
 from ..person import bern, chosen, count, draw, hit, resume, set_status
 from ..states import Status, normalised_cum
 
-INF = float("inf")
 ROBBERY, KIDNAPPING, KILLING = 0, 1, 2      # OUTCOMES
 
 
@@ -109,22 +109,22 @@ MECHANISM = Mechanism(
     name="predation",
     doc=__doc__,
     parameters=(
-        P("predation_per_100km", ("region",), 0, INF, "per 100 km",
+        P("predation_per_100km", ("region",), 0, LARGEST, "per 100 km",
           "Hazard of a crime against a migrant per 100 km travelled, by state."),
-        P("predation_mode_factor", ("mode",), 0, INF, "factor", "Predation multiplier by mode."),
-        P("predation_group_factor", ("group",), 0, INF, "factor", "Predation multiplier by group."),
-        P("predation_document_factor", ("documents",), 0, INF, "factor",
+        P("predation_mode_factor", ("mode",), 0, LARGEST, "factor", "Predation multiplier by mode."),
+        P("predation_group_factor", ("group",), 0, LARGEST, "factor", "Predation multiplier by group."),
+        P("predation_document_factor", ("documents",), 0, LARGEST, "factor",
           "Predation multiplier by documents held."),
-        P("predation_nationality_factor", ("nationality",), 0, INF, "factor",
+        P("predation_nationality_factor", ("nationality",), 0, LARGEST, "factor",
           "Predation multiplier by nationality (criminals target foreigners without papers)."),
-        P("predation_caravan_factor", (), 0, INF, "factor",
+        P("predation_caravan_factor", (), 0, LARGEST, "factor",
           "Predation multiplier for people travelling with a caravan."),
         P("predation_waiting_per_day", ("zone",), 0, 1, "per day",
           "Daily hazard of a crime against someone waiting in a place."),
         P("predation_outcome_share", ("outcome",), 0, 1, "share",
           "Type of crime: robbery or extortion, kidnapping, killing."),
         P("robbery_loss_fraction", (), 0, 1, "share", "Share of money lost in a robbery."),
-        P("robbery_min_loss_usd", (), 0, INF, "USD",
+        P("robbery_min_loss_usd", (), 0, LARGEST, "USD",
           "Least a robbery takes (all the money of someone who carries less): robbers strip small sums."),
         P("kidnap_days", (), 0, 365, "days", "Days held by kidnappers."),
         P("kidnap_death_probability", (), 0, 1, "probability", "Chance a kidnapping ends in death."),

@@ -21,14 +21,13 @@ import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
+from ....params import LARGEST
 from ....params import ParamSpec as P
 from ....rng_kernels import unif
 from ..declare import Mechanism, Stream
 from ..person import bern, count
 from .border import remove
 from .record import catch_up
-
-INF = float("inf")
 
 
 class InteriorPool:
@@ -156,11 +155,11 @@ MECHANISM = Mechanism(
     name="interior",
     doc=__doc__,
     parameters=(
-        P("us_interior_arrest_per_year", ("nationality",), 0, INF, "per year",
+        P("us_interior_arrest_per_year", ("nationality",), 0, LARGEST, "per year",
           "Hazard of arrest by US interior enforcement (ICE) for people who entered."),
         P("us_removal_probability", ("nationality",), 0, 1, "probability",
           "Chance an interior arrest ends in removal."),
-        P("consular_defence_factor", ("nationality",), 0, INF, "factor",
+        P("consular_defence_factor", ("nationality",), 0, LARGEST, "factor",
           "Multiplier on the removal probability from consular legal defence (seed 001)."),
     ),
     indicators=(

@@ -1,0 +1,140 @@
+"""Read a user's YAML file with the checks plain ``yaml.safe_load`` lacks, in one place.
+
+- A key repeated in one mapping is reported (``safe_load`` silently keeps the last).
+- An impossible date (``2010-02-30``) is a YAML error at its line, not a ``ValueError``.
+- Aliases cannot blow up: the document's size with every alias expanded is bounded
+  (a one-kilobyte "billion laughs" file would otherwise expand to gigabytes downstream).
+- Nesting is bounded, and a file over :data:`MAX_BYTES` is refused before parsing.
+
+Every problem is raised as the caller's :class:`corridor.errors.UserInputError` subclass,
+naming the file and the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import UserInputError
+
+__all__ = ["read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_DEPTH"]
+
+#: Largest YAML file read (a scenario is a few kilobytes).
+MAX_BYTES = 16 * 2**20
+#: Largest number of values in a document once aliases are expanded.
+MAX_NODES = 1_000_000
+#: Deepest nesting of mappings and lists.
+MAX_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class YamlText:
+    """A parsed document and the keys that were repeated in it ("line N: key")."""
+
+    data: Any
+    repeated: tuple[str, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that records repeated keys and reports impossible dates."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.repeated: list[str] = []
+        self.depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    if key in seen:
+                        self.repeated.append(f"line {key_node.start_mark.line + 1}: key {key!r}")
+                    seen.add(key)
+                except TypeError:               # an unhashable key: construct_mapping reports it
+                    pass
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a calendar date ({exc})", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+def _expanded_size(data: Any) -> int:
+    """Number of values with every alias expanded, counted without expanding (shared
+    objects are counted once per reference, from a memo)."""
+    memo: dict[int, int] = {}
+    order: list[Any] = []
+    stack = [data]
+    while stack:                                     # containers in an order children-first can follow
+        obj = stack.pop()
+        if isinstance(obj, dict | list) and id(obj) not in memo:
+            memo[id(obj)] = -1
+            order.append(obj)
+            stack.extend(obj.values() if isinstance(obj, dict) else obj)
+    for obj in reversed(order):
+        items = list(obj.values()) if isinstance(obj, dict) else obj
+        total = 1 + (len(obj) if isinstance(obj, dict) else 0)
+        for v in items:
+            total += memo.get(id(v), 1) if isinstance(v, dict | list) else 1
+            if total > MAX_NODES:
+                return total
+        memo[id(obj)] = total
+    return memo.get(id(data), 1) if isinstance(data, dict | list) else 1
+
+
+def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file") -> YamlText:
+    """Parse ``path``; problems are raised as ``error`` naming the file (and line)."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise error(f"larger than {MAX_BYTES // 2**20} MiB", where=path, expected=what)
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error("file not found", where=path) from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file", where=path, expected=what) from None
+    except (OSError, ValueError) as exc:       # ValueError: a NUL in the path
+        raise error(f"cannot read file ({getattr(exc, 'strerror', None) or exc})", where=path) from None
+    if b"\x00" in raw:
+        raise error("a binary file, not text", where=path, expected=what)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise error("not a UTF-8 text file", where=path, expected=what) from None
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise error(f"invalid YAML: {problem}", where=path, at=at) from None
+    except RecursionError:
+        raise error(f"invalid YAML: nested deeper than {MAX_DEPTH} levels", where=path) from None
+    finally:
+        loader.dispose()
+    if _expanded_size(data) > MAX_NODES:
+        raise error(f"aliases expand to more than {MAX_NODES:,} values", where=path,
+                    expected="a document without alias chains that multiply")
+    return YamlText(data, tuple(loader.repeated))

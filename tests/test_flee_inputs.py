@@ -96,7 +96,7 @@ CASES = [
      ["move_rules.default_movechance", "[0, 1]"]),
     ("simsetting.yml", "hasten: 5", "hasten: 5\nmove_rules:\n  start_on_foot: maybe",
      ["move_rules.start_on_foot", "true or false"]),
-    ("simsetting.yml", "hasten: 5", "hasten: [5", ["simsetting.yml", "not valid YAML"]),
+    ("simsetting.yml", "hasten: 5", "hasten: [5", ["simsetting.yml", "invalid YAML"]),
 ]
 
 

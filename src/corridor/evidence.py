@@ -29,7 +29,7 @@ from typing import Any
 from .errors import DataError, ScenarioError
 from .params import ParamSpec, Source, merge_value
 from .scenario.loader import Scenario
-from .yaml_input import read_yaml
+from .user_files import read_yaml
 
 __all__ = ["ParameterEvidence", "PolicyEvidence", "Evidence", "scenario_evidence", "declared_evidence", "compact"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
+from .user_files import read_text
 
 __all__ = ["MODES", "Network", "load_network", "network_from_rows"]
 
@@ -120,33 +122,24 @@ def _codes(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
-    # utf-8-sig: a spreadsheet's byte-order mark is not part of the first column's name
+    # a spreadsheet's byte-order mark is not part of the first column's name (read_text drops it)
+    reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""))
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
-            missing = [c for c in required if c not in header]
-            if missing:
-                raise DataError(f"missing column(s) {', '.join(missing)}", where=path,
-                                at="header", expected="columns " + ", ".join(required))
-            rows = []
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue                  # a blank line
-                if len(rows) >= MAX_LOCATIONS * 8:
-                    raise DataError(f"more than {MAX_LOCATIONS * 8:,} rows", where=path,
-                                    expected=f"at most {MAX_LOCATIONS:,} places and 8 routes a place")
-                cells = cells + [""] * (len(header) - len(cells))      # a short row: empty cells
-                rows.append((reader.line_num, dict(zip(header, cells, strict=False))))
-    except FileNotFoundError:
-        raise DataError("file not found", where=path) from None
-    except IsADirectoryError:
-        raise DataError("is a folder, not a CSV file", where=path) from None
-    except UnicodeDecodeError:
-        raise DataError("not a UTF-8 text file", where=path) from None
-    except (OSError, ValueError) as exc:       # ValueError: a NUL in the path
-        raise DataError(f"cannot read file ({getattr(exc, 'strerror', None) or exc})", where=path) from None
-    except csv.Error as exc:                   # a field over the csv module's limit, a NUL byte
+        header = [h.strip() for h in next(reader, [])]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise DataError(f"missing column(s) {', '.join(missing)}", where=path,
+                            at="header", expected="columns " + ", ".join(required))
+        rows = []
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue                  # a blank line
+            if len(rows) >= MAX_LOCATIONS * 8:
+                raise DataError(f"more than {MAX_LOCATIONS * 8:,} rows", where=path,
+                                expected=f"at most {MAX_LOCATIONS:,} places and 8 routes a place")
+            cells = cells + [""] * (len(header) - len(cells))      # a short row: empty cells
+            rows.append((reader.line_num, dict(zip(header, cells, strict=False))))
+    except csv.Error as exc:                   # a field over the csv module's limit
         raise DataError(f"not a readable CSV file ({exc})", where=path, at=f"line {reader.line_num}") from None
     if not rows:
         raise DataError("no rows", where=path, expected="at least one data row")

@@ -61,11 +61,12 @@ class ParamSpec:
 
 
 class ParamError(ValueError):
-    """A value does not fit its spec; ``at`` is the key path below the value."""
+    """A value does not fit its spec; ``at`` is the key path below the value; ``missing``
+    the keys that have no value (a "no value for" error)."""
 
-    def __init__(self, message: str, at: str = "", expected: str = "") -> None:
+    def __init__(self, message: str, at: str = "", expected: str = "", missing: tuple[str, ...] = ()) -> None:
         super().__init__(message)
-        self.message, self.at, self.expected = message, at, expected
+        self.message, self.at, self.expected, self.missing = message, at, expected, missing
 
 
 def _fill(spec: ParamSpec, value: Any, axes: Axes, dims: tuple[str, ...], path: str,
@@ -132,7 +133,7 @@ def resolve(spec: ParamSpec, value: Any, axes: Axes, *, path: str = "value",
             missing = [str(axes[spec.dims[0]][i]) for i in np.unique(np.argwhere(np.isnan(arr))[:, 0])] \
                 if spec.dims else []
             raise ParamError(f"no value for {', '.join(missing[:8])}", path,
-                             'a value for every key, or a "*" default')
+                             'a value for every key, or a "*" default', missing=tuple(missing))
         bad = (arr < spec.low) | (arr > spec.high)
         if bad.any():
             v = float(arr[bad].flat[0])

@@ -30,11 +30,12 @@ import datetime as dt
 import difflib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
+from ..user_files import read_text
 from .series import PeriodKind, Quantity
 
 __all__ = ["Target", "read_targets", "period_bounds", "DEFAULT_RELATIVE_SD", "PERIOD_COLUMNS"]
@@ -58,18 +59,35 @@ class Target:
         return self.quantity.label()
 
 
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([,_])\d{3})(?:\1\d{3})*(\.\d*)?")   # 12,345  1_234_567.5
+
+
 def _number(text: str, path: Path, row: int, col: str) -> float:
+    """A number as written in a spreadsheet: a comma (or ``_``) only as a thousands separator
+    (``"0,5"`` is refused, not read as 5; ``"1,2,3"`` is not 123)."""
+    at = f"row {row}, column {col}"
+    if ("," in text or "_" in text) and not _GROUPED.fullmatch(text):
+        raise DataError(f"{text!r} is not a number (a comma is read only between groups of three "
+                        "digits)", where=path, at=at, expected="a number such as 12345, 12,345 or 0.25")
     try:
         x = float(text.replace(",", "").replace("_", ""))
     except ValueError:
-        raise DataError(f"{text!r} is not a number", where=path, at=f"row {row}, column {col}",
+        raise DataError(f"{text!r} is not a number", where=path, at=at,
                         expected="a number such as 12345 or 0.25") from None
     if not math.isfinite(x):
-        raise DataError(f"{text!r} is not a finite number", where=path, at=f"row {row}, column {col}")
+        raise DataError(f"{text!r} is not a finite number", where=path, at=at)
     return x
 
 
 def period_bounds(kind: PeriodKind, text: str) -> tuple[dt.date, dt.date] | None:
+    """First and last day of a period written as ``kind``; None if it is not one (year 0 too)."""
+    try:
+        return _period_bounds(kind, text)
+    except ValueError:                      # a year before 1, a day that does not exist
+        return None
+
+
+def _period_bounds(kind: PeriodKind, text: str) -> tuple[dt.date, dt.date] | None:
     if kind == "date":
         try:
             day = dt.date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
@@ -95,17 +113,16 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
                  first_day: dt.date, last_day: dt.date) -> list[Target]:
     """Read and check a targets CSV against a scenario's indicators, nationalities and period."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError("targets file not found", where=path) from None
-    except IsADirectoryError:
-        raise DataError("is a directory", where=path, expected="a CSV file") from None
-    except UnicodeDecodeError:
-        raise DataError("not a UTF-8 text file", where=path, expected="a CSV file") from None
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
+    text = read_text(path, DataError, what="a targets CSV file")
     reader = csv.reader(text.splitlines())
+    try:
+        return _read_rows(path, reader, indicators, nationalities, first_day, last_day)
+    except csv.Error as exc:                  # a field over the csv module's limit
+        raise DataError(f"not a readable CSV file ({exc})", where=path, at=f"row {reader.line_num}") from None
+
+
+def _read_rows(path: Path, reader: Iterator[list[str]], indicators: Sequence[str], nationalities: Sequence[str],
+               first_day: dt.date, last_day: dt.date) -> list[Target]:
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise DataError("empty file", where=path,

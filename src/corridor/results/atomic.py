@@ -30,8 +30,8 @@ from filelock import FileLock, Timeout
 
 from ..errors import UserInputError
 
-__all__ = ["staged_files", "check_out_dir", "prepare_out_dir", "folder_lock", "write_text_atomic", "check_writable_file",
-           "process_alive",
+__all__ = ["staged_files", "check_out_dir", "prepare_out_dir", "folder_lock", "write_text_atomic",
+           "check_writable_file", "process_alive",
            "LOCK_NAME", "JOURNAL_NAME"]
 
 LOCK_NAME = ".corridor.lock"

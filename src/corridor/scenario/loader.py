@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import ScenarioError, UserInputError
 from ..params import merge_value
-from ..yaml_input import read_yaml
+from ..user_files import read_yaml
 from .schema import MAX_POPULATION_SCALE, MIN_POPULATION_SCALE, ScenarioFile
 
 __all__ = ["Scenario", "load_scenario", "builtin_scenarios", "DEFAULT_SCENARIO", "scenario_from_dict"]
@@ -185,11 +185,23 @@ def _merge_parameters(base: dict[str, Any], over: dict[str, Any]) -> dict[str, A
     return out
 
 
+def _policy_name(p: Any) -> str | None:
+    """A policy's name, or None where it has none that can be merged on (the schema reports it)."""
+    name = p.get("name") if isinstance(p, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _policy_list(data: dict[str, Any]) -> list[Any]:
+    """The ``policies`` list, or [] where it is not a list (the schema reports it)."""
+    policies = data.get("policies")
+    return policies if isinstance(policies, list) else []
+
+
 def _merge_policies(base: list[Any], over: list[Any]) -> list[Any]:
-    named = {p.get("name"): i for i, p in enumerate(base) if isinstance(p, dict)}
+    named = {_policy_name(p): i for i, p in enumerate(base) if _policy_name(p) is not None}
     out = list(base)
     for p in over:
-        i = named.get(p.get("name")) if isinstance(p, dict) else None
+        i = named.get(_policy_name(p)) if _policy_name(p) is not None else None
         if i is None:
             out.append(p)
         else:
@@ -234,16 +246,16 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], lis
     _note_provenance(data, path, prov)
     merged = _merge(parent, data)
     # policies merge by name: each keeps the file that defined it, for error messages
-    owners.update({p.get("name"): path for p in data.get("policies") or [] if isinstance(p, dict)})
-    for i, p in enumerate(merged.get("policies") or []):
-        if isinstance(p, dict) and p.get("name") in owners:
-            prov[f"policies.{i}"] = owners[p["name"]]
+    owners.update({_policy_name(p): path for p in _policy_list(data) if _policy_name(p) is not None})
+    for i, p in enumerate(_policy_list(merged)):
+        if _policy_name(p) in owners:
+            prov[f"policies.{i}"] = owners[_policy_name(p)]
     return merged, [path, *chain], prov
 
 
 def _policy_owners(data: dict[str, Any], prov: dict[str, Path]) -> dict[Any, Path]:
-    return {p.get("name"): prov.get(f"policies.{i}", prov.get("policies"))
-            for i, p in enumerate(data.get("policies") or []) if isinstance(p, dict)}
+    return {_policy_name(p): prov.get(f"policies.{i}", prov.get("policies"))
+            for i, p in enumerate(_policy_list(data)) if _policy_name(p) is not None}
 
 
 def _allowed_keys(parent: tuple) -> list[str]:

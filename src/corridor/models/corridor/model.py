@@ -203,6 +203,13 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
                 value = _locations_to_index(value, net, at)
             base[name] = resolve(pspec, value, axes, path=at)
         except ParamError as exc:
+            if exc.missing and origin_file == rec.file and scenario.path is not None:
+                # the package's default lacks a key the user's scenario brought in (a nationality,
+                # a place): the fix belongs in the user's file
+                raise ScenarioError(f"no value for {', '.join(exc.missing[:8])} in the package's default "
+                                    f"({Path(rec.file).name})", where=scenario.path, at=f"parameters.{name}",
+                                    expected=f"a value for {', '.join(exc.missing[:8])} under "
+                                             f"parameters.{name}") from None
             raise ScenarioError(exc.message, where=origin_file, at=exc.at,
                                 expected=exc.expected or None) from None
     for name in spec.parameters:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
+from ...user_files import read_text
 
 __all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
            "read_conflicts", "read_period", "read_corrections", "read_agents", "location_kind",
@@ -52,21 +54,14 @@ class Notes:
 
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """All non-empty rows of a CSV file as ``(line number, cells)``."""
+    reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""))
+    rows = []
     try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh)
-            rows = []
-            for cells in reader:
-                if cells and any(c.strip() for c in cells):
-                    rows.append((reader.line_num, cells))
-    except FileNotFoundError:
-        raise DataError("file is missing", where=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
-    except UnicodeDecodeError:
-        raise DataError("not a UTF-8 text file", where=path) from None
-    except csv.Error as exc:
-        raise DataError(f"not a valid CSV file ({exc})", where=path) from None
+        for cells in reader:
+            if cells and any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:                  # a field over the csv module's limit
+        raise DataError(f"not a valid CSV file ({exc})", where=path, at=f"line {reader.line_num}") from None
     return rows
 
 

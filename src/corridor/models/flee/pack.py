@@ -29,7 +29,7 @@ from ...errors import DataError, UserInputError
 from ...evidence import Evidence, ParameterEvidence, PolicyEvidence
 from ...params import ParamSpec, Source
 from ...scenario.schema import FreeParameter
-from ...yaml_input import read_yaml
+from ...user_files import read_yaml
 from .closures import flee_link_closure_acts
 from .layout import is_flee_folder
 from .metric import ard_from_out_csv, is_forecast_out_csv

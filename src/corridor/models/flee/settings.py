@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import DataError
-from ...yaml_input import read_yaml
+from ...user_files import read_yaml
 
 __all__ = ["FleeSettings", "RULES", "Rule", "load_settings", "SQRT_TEN"]
 

@@ -1,10 +1,13 @@
-"""Read a user's YAML file with the checks plain ``yaml.safe_load`` lacks, in one place.
+"""Read a user's text and YAML files with the checks plain ``open`` and ``yaml.safe_load``
+lack, in one place.
 
+- A file over :data:`MAX_BYTES`, a binary file (a NUL byte) or one that is not UTF-8 is
+  refused in one line; a byte-order mark is accepted.
 - A key repeated in one mapping is reported (``safe_load`` silently keeps the last).
 - An impossible date (``2010-02-30``) is a YAML error at its line, not a ``ValueError``.
 - Aliases cannot blow up: the document's size with every alias expanded is bounded
   (a one-kilobyte "billion laughs" file would otherwise expand to gigabytes downstream).
-- Nesting is bounded, and a file over :data:`MAX_BYTES` is refused before parsing.
+- Nesting is bounded.
 
 Every problem is raised as the caller's :class:`corridor.errors.UserInputError` subclass,
 naming the file and the line.
@@ -20,9 +23,9 @@ import yaml
 
 from .errors import UserInputError
 
-__all__ = ["read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_DEPTH"]
+__all__ = ["read_text", "read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_DEPTH"]
 
-#: Largest YAML file read (a scenario is a few kilobytes).
+#: Largest file read (a scenario is a few kilobytes, a targets file a few hundred).
 MAX_BYTES = 16 * 2**20
 #: Largest number of values in a document once aliases are expanded.
 MAX_NODES = 1_000_000
@@ -103,8 +106,8 @@ def _expanded_size(data: Any) -> int:
     return memo.get(id(data), 1) if isinstance(data, dict | list) else 1
 
 
-def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file") -> YamlText:
-    """Parse ``path``; problems are raised as ``error`` naming the file (and line)."""
+def read_text(path: str | Path, error: type[UserInputError], *, what: str) -> str:
+    """The text of ``path``; problems are raised as ``error`` naming the file."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -119,9 +122,15 @@ def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a Y
     if b"\x00" in raw:
         raise error("a binary file, not text", where=path, expected=what)
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error("not a UTF-8 text file", where=path, expected=what) from None
+
+
+def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file") -> YamlText:
+    """Parse ``path``; problems are raised as ``error`` naming the file (and line)."""
+    path = Path(path)
+    text = read_text(path, error, what=what)
     loader = _Loader(text)
     try:
         data = loader.get_single_data()

@@ -325,11 +325,10 @@ def test_more_agents_than_people(make_scenario):
     assert 8 * one.agents.n < ten.agents.n < 12 * one.agents.n
 
 
-def test_too_many_agents_a_day_is_a_user_error(make_scenario):
-    sim = build_simulation(make_scenario(population_scale=100.0, parameters={"departure_multiplier": {"*": 1e6}}))
-    with pytest.raises(UserInputError, match="one place of origin on one day") as info:
-        sim.run()
-    assert info.value.at == "population_scale"
+def test_too_many_agents_is_a_user_error_before_the_run(make_scenario):
+    with pytest.raises(UserInputError, match="fit in memory") as info:
+        build_simulation(make_scenario(population_scale=100.0, parameters={"departure_multiplier": {"*": 1e6}}))
+    assert info.value.at == "parameters.departures_per_year"
 
 
 # ---- the building blocks

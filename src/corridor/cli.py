@@ -17,6 +17,11 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from . import __version__
+
+try:                   # recent typer carries its own copy of click
+    from typer._click.exceptions import UsageError as _UsageError
+except ImportError:    # pragma: no cover - older typer uses click itself
+    from click.exceptions import UsageError as _UsageError
 from .errors import UserInputError
 from .results.atomic import check_out_dir, check_writable_file, write_text_atomic
 
@@ -549,9 +554,21 @@ def _print_claim(ans) -> None:
         out_console.print(table)
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> int:
+    """The console script: run the command; a command-line mistake (an unknown option, a
+    value out of range) is one line and exit status 2, like every other user mistake."""
+    try:
+        code = app(args=argv, prog_name="corridor", standalone_mode=False)
+    except _UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        message = " ".join(exc.format_message().split())
+        err_console.print(f"[bold red]error:[/] {message}{hint}", highlight=False, soft_wrap=True)
+        return 2
+    except typer.Abort:
+        err_console.print("aborted", highlight=False)
+        return 130
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

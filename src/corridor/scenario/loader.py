@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -122,6 +123,9 @@ class Scenario:
 
 
 def _resolve_ref(ref: str, base: Path | None, *, where: Path | None, at: str) -> Path:
+    if "\x00" in ref:
+        raise ScenarioError("the file name holds a NUL character", where=where, at=at,
+                            expected='a path or "builtin:NAME"')
     if ref.startswith(_BUILTIN_PREFIX) or (base is None and "/" not in ref and not ref.endswith(".yaml")):
         name = ref.removeprefix(_BUILTIN_PREFIX)
         known = builtin_scenarios()
@@ -222,8 +226,11 @@ def _rebase_paths(data: dict[str, Any], path: Path) -> None:
     net = data.get("network")
     if isinstance(net, dict):
         for k in ("nodes", "routes"):
+            if isinstance(net.get(k), str) and "\x00" in net[k]:
+                raise ScenarioError("the file name holds a NUL character", where=path, at=f"network.{k}",
+                                    expected="a path to a CSV file")
             if isinstance(net.get(k), str) and not Path(net[k]).is_absolute():
-                net[k] = str((path.parent / net[k]).resolve())
+                net[k] = os.path.normpath(path.parent.resolve() / net[k])
 
 
 def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path], dict[str, Path]]:

@@ -64,6 +64,7 @@ class Simulation:
     nationalities: tuple[str, ...]
     world: Any = None                 # the pack's typed world: everything derived from the scenario
     policies_outside_run: tuple[str, ...] = ()   # policies of the scenario that fall outside the run
+    most_agents: float = 0.0          # the model's upper bound on the agents the run creates (0: unknown)
     levers: Levers | None = None
     timings: dict[str, float] = field(default_factory=dict)
     tick: int = 0

@@ -29,6 +29,9 @@ __all__ = ["read_text", "read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_
 MAX_BYTES = 16 * 2**20
 #: Largest number of values in a document once aliases are expanded.
 MAX_NODES = 1_000_000
+#: Characters a YAML stream may not hold (PyYAML's reader would refuse them with a traceback-
+#: shaped message; checked first so the error is one line naming the line).
+_NOT_YAML = yaml.reader.Reader.NON_PRINTABLE
 #: Deepest nesting of mappings and lists.
 MAX_DEPTH = 100
 
@@ -131,6 +134,11 @@ def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a Y
     """Parse ``path``; problems are raised as ``error`` naming the file (and line)."""
     path = Path(path)
     text = read_text(path, error, what=what)
+    bad = _NOT_YAML.search(text)
+    if bad:                      # YAML allows neither control characters nor these
+        line = text.count("\n", 0, bad.start()) + 1
+        raise error(f"invalid YAML: character U+{ord(bad.group()):04X} is not allowed", where=path,
+                    at=f"line {line}")
     loader = _Loader(text)
     try:
         data = loader.get_single_data()
@@ -143,7 +151,8 @@ def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a Y
         raise error(f"invalid YAML: nested deeper than {MAX_DEPTH} levels", where=path) from None
     finally:
         loader.dispose()
+    repeated = tuple(loader.repeated)
     if _expanded_size(data) > MAX_NODES:
         raise error(f"aliases expand to more than {MAX_NODES:,} values", where=path,
                     expected="a document without alias chains that multiply")
-    return YamlText(data, tuple(loader.repeated))
+    return YamlText(data, repeated)

@@ -148,8 +148,9 @@ MAX_RESULT_CELLS = 400_000_000
 
 
 def _check_size(scenario: Scenario, schedule: LeverSchedule, n_ticks: int, n_days: int, n_nats: int,
-                n_places: int) -> None:
-    """A run that would not fit in memory, or that simulates nobody, is an error before it starts."""
+                n_places: int) -> float:
+    """A run that would not fit in memory, or that a tiny population_scale leaves without anyone,
+    is an error before it starts; returns the most agents the run can create."""
     cells = n_days * len(INDICATORS) * n_nats * n_places
     if cells > MAX_RESULT_CELLS:
         raise scenario.error(f"{n_days:,} days x {len(INDICATORS)} indicators x {n_nats} nationalities x "
@@ -167,6 +168,11 @@ def _check_size(scenario: Scenario, schedule: LeverSchedule, n_ticks: int, n_day
         raise scenario.error(f"about {agents:,.0f} agents at population_scale {scale:g}, more than the "
                              f"{MAX_AGENTS:,} that fit in memory", "parameters.departures_per_year",
                              "fewer departures or a smaller population_scale")
+    if agents < 1 <= agents / scale:
+        raise scenario.error(f"population_scale {scale:g} leaves fewer than one agent in the whole run "
+                             f"(about {agents / scale:,.0f} at scale 1)", "population_scale",
+                             f"a scale of at least {1 / (agents / scale):.2g}")
+    return agents
 
 
 def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulation:
@@ -248,7 +254,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         idx = [p.name for p in spec.policies].index(name)
         raise scenario.error(exc.message, f"policies.{idx}", exc.expected or None)
 
-    _check_size(scenario, schedule, n_ticks, n_ticks - spec.spin_up_days, len(nats), net.n_locations)
+    most_agents = _check_size(scenario, schedule, n_ticks, n_ticks - spec.spin_up_days, len(nats), net.n_locations)
 
     streams = RandomStreams(spec.seed if seed is None else seed)
     agents = AgentTable(AGENT_COLUMNS, capacity=4096)
@@ -267,7 +273,7 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         param_records={n: defaults[n] for n in PARAM_SPECS})
     sim = Simulation(network=net, agents=agents, schedule=schedule, streams=streams, recorder=recorder,
                      processes=(), day0=day0, n_ticks=n_ticks, nationalities=nats, world=world,
-                     policies_outside_run=tuple(outside))
+                     policies_outside_run=tuple(outside), most_agents=most_agents)
     sim.runner = CompiledDay(sim)
     return sim
 

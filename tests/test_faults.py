@@ -210,3 +210,113 @@ def _running(pid: int) -> bool:
             return f.read().split()[2] != "Z"      # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+# ---- the real command, killed and run concurrently (slow: each process imports and loads kernels)
+
+def _corridor(*args: str) -> list[str]:
+    return [sys.executable, "-m", "corridor.cli", *args]
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.slow
+def test_runs_killed_at_random_moments_leave_one_whole_run_or_none(tiny_file, tmp_path):
+    """``corridor run`` killed with SIGKILL at random moments (seeded) into one folder: after
+    every kill the folder holds one whole run or reads as incomplete; the next run that is left
+    to finish publishes cleanly, removes the killed runs' staging, and is in the registry."""
+    import random
+
+    out = tmp_path / "out"
+    start = time.monotonic()
+    first = subprocess.run(_corridor("run", str(tiny_file), "--out", str(out), "-q", "--no-plots", "--seed", "100"),
+                           capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    duration = time.monotonic() - start
+    rng = random.Random(17)
+    for seed in range(101, 109):
+        proc = subprocess.Popen(_corridor("run", str(tiny_file), "--out", str(out), "-q", "--no-plots",
+                                          "--seed", str(seed)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0.2, 1.1) * duration)
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err
+        if check_never_mixed(out):
+            assert json.loads((out / "summary.json").read_text())["seed"] in range(100, seed + 1)
+    last = subprocess.run(_corridor("run", str(tiny_file), "--out", str(out), "-q", "--no-plots", "--seed", "200"),
+                          capture_output=True, text=True, timeout=300)
+    assert last.returncode == 0, last.stderr
+    assert check_never_mixed(out)
+    assert json.loads((out / "summary.json").read_text())["seed"] == 200
+    assert not list(out.glob(".partial-*"))
+    seeds = registry_seeds(out)
+    assert 100 in seeds and 200 in seeds and set(seeds) <= set(range(100, 109)) | {200}
+
+
+@pytest.mark.slow
+def test_an_ensemble_killed_at_random_moments_leaves_no_workers_and_no_mixed_bands(tiny_file, tmp_path):
+    import random
+
+    out = tmp_path / "ens"
+    rng = random.Random(5)
+    seen: set[int] = set()
+    for _ in range(3):
+        proc = subprocess.Popen(_corridor("ensemble", str(tiny_file), "-n", "6", "--workers", "2", "--out", str(out),
+                                          "-q", "--no-plots"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + rng.uniform(4, 12)
+        workers: set[int] = set()
+        while time.monotonic() < deadline and proc.poll() is None:
+            workers |= set(_children(proc.pid))
+            time.sleep(0.2)
+        proc.kill()
+        _, err = proc.communicate(timeout=60)
+        assert b"Traceback" not in err
+        wait_until = time.monotonic() + 20
+        while any(_running(p) for p in workers) and time.monotonic() < wait_until:
+            time.sleep(0.2)
+        assert not [p for p in workers if _running(p)], "pool workers outlived the killed ensemble"
+        seen |= workers
+        if (out / "ensemble.json").exists():
+            json.loads((out / "ensemble.json").read_text())          # whole, never half-written
+    assert seen, "no kill came after the pool had started"
+    done = subprocess.run(_corridor("ensemble", str(tiny_file), "-n", "3", "--workers", "1", "--out", str(out),
+                                    "-q", "--no-plots"), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "ensemble.json").read_text())
+    assert not list(out.glob(".partial-*"))
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_commands_into_one_folder(tiny_file, tmp_path):
+    """The issue's target: 20 ``corridor run`` at once into one folder and registry. Each
+    completes or reports a clean error; the folder holds exactly one run's files and the
+    registry one row per completed run."""
+    out = tmp_path / "out"
+    procs = [subprocess.Popen(_corridor("run", str(tiny_file), "--out", str(out), "-q", "--no-plots",
+                                        "--seed", str(seed)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True) for seed in range(20)]
+    completed = []
+    for seed, proc in enumerate(procs):
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode in (0, 2), err
+        if proc.returncode == 0:
+            completed.append(seed)
+        else:
+            one_error_line(err)
+    assert completed, "no run completed"
+    assert check_never_mixed(out)
+    assert json.loads((out / "summary.json").read_text())["seed"] in completed
+    assert visible(out) == {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"}
+    assert registry_seeds(out) == completed
+    assert not list(out.glob(".partial-*"))

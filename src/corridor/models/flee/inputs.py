@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
+from ...scenario.schema import FIRST_YEAR, LAST_YEAR
 from ...user_files import read_text
 
 __all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
@@ -93,10 +94,14 @@ def _number(text: str, path: Path, line: int, column: str, *, low: float | None 
 
 def parse_date(text: str, path: Path, line: int, column: str) -> dt.date:
     try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
+        day = dt.datetime.strptime(text.strip(), "%Y-%m-%d").date()
     except ValueError:
         raise DataError(f"{text.strip()!r} is not a date", where=path, at=f"row {line}, column {column}",
                         expected="a date YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DataError(f"{day} is outside the years {FIRST_YEAR} to {LAST_YEAR}", where=path,
+                        at=f"row {line}, column {column}", expected="a date YYYY-MM-DD in those years")
+    return day
 
 
 def location_kind(location_type: str) -> str | None:

@@ -30,6 +30,7 @@ from ...indicators import Indicator, Recorder
 from ...network import Network
 from ...policies import LeverSchedule
 from ...rng import RandomStreams
+from ...scenario.schema import MAX_RUN_DAYS
 from .closures import CampToggle, compile_closures, flee_link_closure_acts
 from .demographics import Demographics, read_demographics
 from .inputs import (
@@ -192,6 +193,10 @@ def load_flee_scenario(folder: str | Path, *, settings: str | Path | None = None
     n_days = period.days if days is None else int(days)
     if n_days < 1:
         raise DataError(f"{n_days} days", at="--days", expected="at least one day")
+    if n_days > MAX_RUN_DAYS:
+        raise DataError(f"{n_days:,} days", where=None if days is not None else lay.period,
+                        at="--days" if days is not None else "Length",
+                        expected=f"at most {MAX_RUN_DAYS:,} days")
     locations = read_locations(lay.locations, notes)
     if st.duplicate_locations == "last":
         last = {loc.name: i for i, loc in enumerate(locations)}

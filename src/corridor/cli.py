@@ -30,6 +30,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=False, pretty_exceptions
 out_console = Console()
 err_console = Console(stderr=True)
 
+#: ``--connect-timeout`` of the commands that can use a Dask scheduler (a finite number of seconds).
+ConnectTimeout = Annotated[float, typer.Option(min=0.1, max=3600.0, help="Seconds to wait for the scheduler.")]
+
+
 def _fail(exc: UserInputError) -> None:
     err_console.print(f"[bold red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
     raise typer.Exit(2)
@@ -332,7 +336,7 @@ def ensemble(
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one "
                                                 "per CPU; 1: in this process).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
-    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    connect_timeout: ConnectTimeout = 10.0,
     plots: Annotated[bool, typer.Option(help="Write bands.png.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
@@ -386,7 +390,7 @@ def calibrate(
     out: Annotated[str | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
-    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    connect_timeout: ConnectTimeout = 10.0,
     plots: Annotated[bool, typer.Option(help="Write fit.png.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
@@ -451,7 +455,7 @@ def sensitivity(
     out: Annotated[str | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
-    connect_timeout: Annotated[float, typer.Option(help="Seconds to wait for the scheduler.")] = 10.0,
+    connect_timeout: ConnectTimeout = 10.0,
     plots: Annotated[bool, typer.Option(help="Write sensitivity.png.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:

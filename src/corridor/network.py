@@ -123,7 +123,7 @@ def _codes(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
 
 def _read_csv(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
     # a spreadsheet's byte-order mark is not part of the first column's name (read_text drops it)
-    reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""))
+    reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader, [])]
         missing = [c for c in required if c not in header]

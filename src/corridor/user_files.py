@@ -113,9 +113,10 @@ def read_text(path: str | Path, error: type[UserInputError], *, what: str) -> st
     """The text of ``path``; problems are raised as ``error`` naming the file."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
+        with path.open("rb") as fh:        # read at most the limit: /dev/zero or a pipe never ends
+            raw = fh.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
             raise error(f"larger than {MAX_BYTES // 2**20} MiB", where=path, expected=what)
-        raw = path.read_bytes()
     except FileNotFoundError:
         raise error("file not found", where=path) from None
     except IsADirectoryError:

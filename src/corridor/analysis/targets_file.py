@@ -17,7 +17,8 @@ for reports but not interpreted):
     the observed figure: for flows the total over the period, for stocks the mean number
     of people per day.
 ``sd`` (optional)
-    its uncertainty (one standard deviation), > 0. Empty or absent: 10% of the value.
+    its uncertainty (one standard deviation), at least a millionth of the value. Empty or absent:
+    10% of the value (at least 1).
 
 Every mistake is a :class:`~corridor.errors.DataError` naming the file, the row (row 1 is
 the header) and the column.
@@ -28,6 +29,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -41,6 +43,11 @@ from .series import PeriodKind, Quantity
 __all__ = ["Target", "read_targets", "period_bounds", "DEFAULT_RELATIVE_SD", "PERIOD_COLUMNS"]
 
 DEFAULT_RELATIVE_SD = 0.10
+#: Smallest sd accepted, relative to the value: below it the loss's squares overflow and no figure
+#: is known that precisely.
+MIN_RELATIVE_SD = 1e-6
+#: Largest observed figure accepted (every indicator counts people).
+MAX_VALUE = 1e10
 PERIOD_COLUMNS: tuple[PeriodKind, ...] = ("year", "fiscal_year", "month", "date")
 _REQUIRED = ("indicator", "nationality", "value")
 
@@ -114,7 +121,7 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
     """Read and check a targets CSV against a scenario's indicators, nationalities and period."""
     path = Path(path)
     text = read_text(path, DataError, what="a targets CSV file")
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)   # strict: an unclosed quote is an error
     try:
         return _read_rows(path, reader, indicators, nationalities, first_day, last_day)
     except csv.Error as exc:                  # a field over the csv module's limit
@@ -189,15 +196,19 @@ def _read_rows(path: Path, reader: Iterator[list[str]], indicators: Sequence[str
         if not rec["value"]:
             raise DataError("no value", where=path, at=f"row {row_no}, column value", expected="a number")
         value = _number(rec["value"], path, row_no, "value")
-        if value < 0:
-            raise DataError(f"{value:g} is negative", where=path, at=f"row {row_no}, column value",
-                            expected="a count or mean >= 0")
+        if not 0 <= value <= MAX_VALUE:
+            raise DataError(f"{value:g} is {'negative' if value < 0 else 'more people than live on Earth'}",
+                            where=path, at=f"row {row_no}, column value",
+                            expected=f"a count or mean of people in [0, {MAX_VALUE:.0e}]")
         sd_text = rec.get("sd", "")
         if sd_text:
             sd = _number(sd_text, path, row_no, "sd")
-            if sd <= 0:
-                raise DataError(f"{sd:g} is not positive", where=path, at=f"row {row_no}, column sd",
-                                expected="a standard deviation > 0, or an empty cell")
+            floor = MIN_RELATIVE_SD * max(abs(value), 1.0)
+            if sd < floor:
+                raise DataError(f"{sd:g} is {'not positive' if sd <= 0 else 'too small'}", where=path,
+                                at=f"row {row_no}, column sd",
+                                expected=f"a standard deviation of at least {floor:.3g} (a millionth of the "
+                                         "value), or an empty cell")
         else:
             sd = max(DEFAULT_RELATIVE_SD * abs(value), 1.0)
         q = Quantity(ind, kind, ptext, nats)

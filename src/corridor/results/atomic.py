@@ -53,6 +53,9 @@ def check_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
         raise UserInputError("the output folder name holds a NUL character", at=option,
                              expected="a folder path")
     out = Path(text)
+    if out.resolve() == Path(out.resolve().anchor):
+        raise UserInputError("the root of the file system is not an output folder", where=out, at=option,
+                             expected="a folder of its own for the results")
     existing = out
     while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
         existing = existing.parent

@@ -262,12 +262,13 @@ def test_mutated_networks_are_refused_in_one_line_or_run_finite(examples, tiny_d
     def prop(data):
         tables = copy.deepcopy(base)
         for _ in range(data.draw(st.integers(1, 3))):
-            table = tables[data.draw(st.sampled_from(["nodes", "routes"]))]
+            name = data.draw(st.sampled_from(["nodes", "routes"]))
+            table, header = tables[name], base[name][0]
             row = data.draw(st.integers(1, len(table) - 1))
             op = data.draw(st.sampled_from(["cell"] * 6 + ["wild cell", "drop row", "repeat row", "header"]))
             col = data.draw(st.integers(0, len(table[0]) - 1))
             if op == "cell" and col < len(table[row]):
-                table[row][col] = data.draw(COLUMN_CELLS[table[0][col]])
+                table[row][col] = data.draw(COLUMN_CELLS[header[col]])
             elif op == "wild cell" and col < len(table[row]):
                 table[row][col] = data.draw(WILD)
             elif op == "drop row" and len(table) > 2:

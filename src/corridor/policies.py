@@ -45,6 +45,22 @@ class Levers:
     version: int                        # changes whenever the levers change
 
 
+#: The unit of a parameter whose values are places (ids in the scenario, indices in the arrays).
+PLACE_UNIT = "location"
+
+
+def place_indices(value: Any, network: Network, path: str) -> Any:
+    """A place-valued parameter's value with every place id replaced by its index; anything but
+    an id of the network (a number, a typo) is an error naming the key path."""
+    if isinstance(value, Mapping):
+        return {k: place_indices(v, network, f"{path}.{k}") for k, v in value.items()}
+    if not isinstance(value, str):
+        raise ParamError(f"{value!r} is not a place", path, "a location id from nodes.csv")
+    if not network.has(value):
+        raise ParamError(f"unknown location {value!r}", path, "a location id from nodes.csv")
+    return network.index(value)
+
+
 def compile_policy(spec: Any, *, specs: Mapping[str, ParamSpec], axes: Mapping[str, Sequence[Any]],
                    network: Network, day0: dt.date, n_ticks: int, at: str) -> CompiledPolicy:
     """Turn a validated ``PolicySpec`` into arrays; raises ``ParamError`` with a key path."""
@@ -54,6 +70,11 @@ def compile_policy(spec: Any, *, specs: Mapping[str, ParamSpec], axes: Mapping[s
             if pname not in specs:
                 raise ParamError(f"unknown parameter {pname!r}", f"{at}.{kind}.{pname}",
                                  "a parameter listed by `corridor evidence`")
+            if specs[pname].unit == PLACE_UNIT:
+                if kind == "scale":
+                    raise ParamError(f"{pname} holds places: it can be set, not scaled", f"{at}.scale.{pname}",
+                                     f"set: {{{pname}: PLACE}}")
+                value = place_indices(value, network, f"{at}.{kind}.{pname}")
             arr = resolve(specs[pname], value, axes, path=f"{at}.{kind}.{pname}",
                           fill=1.0 if kind == "scale" else np.nan, check_bounds=False)
             if kind == "scale" and (np.isnan(arr).any() or (arr < 0).any()):

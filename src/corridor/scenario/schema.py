@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -26,11 +27,15 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 MAX_RUN_DAYS = 30_000
 
 
-def _not_a_number(v: Any) -> Any:
-    # pydantic reads numbers as Unix timestamps; a scenario date must be written as a date
-    if isinstance(v, bool | int | float):
+def _written_as_date(v: Any) -> Any:
+    # pydantic reads numbers, and strings of digits such as "0", as Unix timestamps; a scenario
+    # date must be written as a date
+    if isinstance(v, bool | int | float) or (isinstance(v, str) and not _ISO_DATE.fullmatch(v.strip())):
         raise ValueError(f"{v!r} is not a date (write it as YYYY-MM-DD)")
-    return v
+    return v.strip() if isinstance(v, str) else v
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _in_range(v: dt.date) -> dt.date:
@@ -40,7 +45,7 @@ def _in_range(v: dt.date) -> dt.date:
 
 
 #: A calendar date written as a date (YYYY-MM-DD), never a number, in FIRST_YEAR..LAST_YEAR.
-Date = Annotated[dt.date, BeforeValidator(_not_a_number), AfterValidator(_in_range)]
+Date = Annotated[dt.date, BeforeValidator(_written_as_date), AfterValidator(_in_range)]
 
 
 class ParamOverride(BaseModel):

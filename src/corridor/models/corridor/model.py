@@ -24,7 +24,7 @@ from ...errors import DataError, ScenarioError
 from ...indicators import Recorder
 from ...network import MODES, Network, load_network
 from ...params import ParamError, Source, merge_value, resolve
-from ...policies import LeverSchedule, compile_policy
+from ...policies import LeverSchedule, compile_policy, place_indices
 from ...rng import RandomStreams
 from ...scenario.loader import Scenario
 from ...scenario.schema import ParamOverride
@@ -98,16 +98,6 @@ def parameter_axes(net: Network, nationalities: tuple[str, ...], first_year: int
         "month": tuple(range(1, 13)), "year": tuple(range(first_year, last_year + 1)),
         "location": net.ids,
     }
-
-
-def _locations_to_index(value: Any, net: Network, path: str) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _locations_to_index(v, net, f"{path}.{k}") for k, v in value.items()}
-    if isinstance(value, str):
-        if not net.has(value):
-            raise ParamError(f"unknown location {value!r}", path, "a location id from nodes.csv")
-        return net.index(value)
-    return value
 
 
 def prune_defaults(value: Any, dims: tuple[str, ...], axes: Mapping[str, Any], net: Network,
@@ -202,11 +192,10 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
             value = merge_value(value, over.value)
             origin_file = str(scenario.file_for(f"parameters.{name}"))
         at = f"parameters.{name}.value"
-        if value is None and name in LOCATION_VALUED and not pspec.dims:
-            value = -1          # the default place is not in this network: the mechanism needs one set
         try:
             if name in LOCATION_VALUED:
-                value = _locations_to_index(value, net, at)
+                # no value: the default place is not in this network (-1: the mechanism needs one set)
+                value = -1 if value is None and not pspec.dims else place_indices(value, net, at)
             base[name] = resolve(pspec, value, axes, path=at)
         except ParamError as exc:
             if exc.missing and origin_file == rec.file and scenario.path is not None:

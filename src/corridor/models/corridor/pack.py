@@ -15,7 +15,7 @@ from typing import Any
 from rich.table import Table
 
 from ... import packs
-from ...analysis.free_parameters import check_free_parameters
+from ...analysis.free_parameters import FreeParameters, check_free_parameters
 from ...errors import UserInputError
 from ...evidence import Evidence, declared_evidence
 from ...network import load_network
@@ -56,6 +56,10 @@ class CorridorPack:
         if sc.model != self.name:
             raise sc.error(f"the {sc.model} model does not read scenario files", "model",
                            f"model: {self.name} (a Flee scenario is given as its folder)")
+        if sc.spec.free_parameters:
+            # what each names is checked by every command, not only those that vary them, so a
+            # mistake there never passes unnoticed (validate also builds the scenario at the bounds)
+            FreeParameters(sc)
         return sc
 
     def build(self, scenario: Scenario, *, seed: int | None = None) -> Any:

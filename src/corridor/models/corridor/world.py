@@ -20,7 +20,7 @@ from ...agents import BASE_COLUMNS
 from ...indicators import Indicator
 from ...network import MODES, Network
 from ...params import ParamSpec
-from ...policies import Levers
+from ...policies import PLACE_UNIT, Levers
 from .mechanisms import MECHANISMS
 from .states import PERSON_COLUMNS
 
@@ -67,7 +67,7 @@ def tables(mechanisms) -> Tables:
 TABLES = tables(MECHANISMS)
 PARAM_SPECS = TABLES.param_specs
 #: Parameters whose values are location ids (resolved to location indices).
-LOCATION_VALUED = frozenset(name for name, spec in PARAM_SPECS.items() if spec.unit == "location")
+LOCATION_VALUED = frozenset(name for name, spec in PARAM_SPECS.items() if spec.unit == PLACE_UNIT)
 AGENT_COLUMNS = TABLES.agent_columns
 INDICATORS = TABLES.indicators
 STREAMS = TABLES.streams

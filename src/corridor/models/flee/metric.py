@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
+from .inputs import read_rows
 
 __all__ = ["ARD", "averaged_relative_difference", "ard_from_out_csv", "read_out_csv", "is_forecast_out_csv"]
 
@@ -55,11 +56,7 @@ def is_forecast_out_csv(path: Path) -> bool:
 
 def read_out_csv(path: Path) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """Camp names and the simulated and observed counts ``[day, camp]`` of a Flee ``out.csv``."""
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
-    except OSError as exc:
-        raise DataError(f"cannot read file ({exc.strerror})", where=path) from None
+    rows = [cells for _, cells in read_rows(path)]
     if len(rows) < 2:
         raise DataError("no data rows", where=path, expected="a Flee out.csv with a header and one row per day")
     header = [h.strip() for h in rows[0]]

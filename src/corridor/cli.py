@@ -7,6 +7,7 @@ file, key path and what was expected, with exit status 2 and no traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,13 @@ err_console = Console(stderr=True)
 
 #: ``--connect-timeout`` of the commands that can use a Dask scheduler (a finite number of seconds).
 ConnectTimeout = Annotated[float, typer.Option(min=0.1, max=3600.0, help="Seconds to wait for the scheduler.")]
+
+
+def _default_out(command: str, scenario_name: str) -> Path:
+    """``runs/COMMAND-NAME``, the name reduced to characters safe in a folder name (a scenario's
+    name is free text: "../x" must not lead out of runs/)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario_name).lstrip(".") or "scenario"
+    return Path("runs") / f"{command}-{safe}"
 
 
 def _fail(exc: UserInputError) -> None:
@@ -346,7 +354,7 @@ def ensemble(
 
     try:
         sc = _load(scenario).with_scale(scale)
-        folder = check_out_dir(out if out is not None else Path("runs") / f"ensemble-{sc.name}")
+        folder = check_out_dir(out if out is not None else _default_out("ensemble", sc.name))
         with _analysis_bar(quiet, "members") as bar:
             task = bar.add_task(sc.name, total=n)
             res = run_ensemble(sc, n, folder, root_seed=seed, workers=workers, scheduler=scheduler,
@@ -401,7 +409,7 @@ def calibrate(
     try:
         sc = _load(scenario).with_scale(scale)
         tg = load_targets(targets, sc)
-        folder = check_out_dir(out if out is not None else Path("runs") / f"calibrate-{sc.name}")
+        folder = check_out_dir(out if out is not None else _default_out("calibrate", sc.name))
         with _analysis_bar(quiet, "trials") as bar:
             task = bar.add_task(f"calibrating {sc.name}", total=trials)
             res = fit(sc, tg, trials=trials, batch=batch, replicates=replicates, seed=seed, workers=workers,
@@ -466,7 +474,7 @@ def sensitivity(
     try:
         sc = _load(scenario).with_scale(scale)
         outputs = outputs_for(sc, _split(indicator) or None, period, nationality)
-        folder = check_out_dir(out if out is not None else Path("runs") / f"sensitivity-{sc.name}")
+        folder = check_out_dir(out if out is not None else _default_out("sensitivity", sc.name))
         with _analysis_bar(quiet, "runs") as bar:
             task = bar.add_task(f"{method} on {sc.name}", total=None)
             res = analyse(sc, outputs, method=method, n=n, seed=seed, workers=workers, scheduler=scheduler,

@@ -143,7 +143,8 @@ class ScenarioFile(BaseModel):
     """One scenario: a period, a network, nationalities, parameters and policies."""
 
     model_config = _STRICT
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200,
+                      description="a name for reports and default output folders (no slashes)")
     description: str = ""
     model: str = Field(default="corridor", description="the model pack that runs the scenario "
                                                        "(a name registered in corridor.packs)")
@@ -165,6 +166,13 @@ class ScenarioFile(BaseModel):
     free_parameters: dict[str, FreeParameter] = Field(
         default_factory=dict, exclude_if=lambda v: not v,   # absent when empty: scenario hashes unchanged
         description="parameters left free for calibration and sensitivity analysis, by name")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if re.search(r"[/\\\x00-\x1f]", v) or v.strip(".") == "":
+            raise ValueError(f"{v!r} is not a plain name: no slashes, control characters or dots alone")
+        return v
 
     @field_validator("seed", "spin_up_days", "population_scale", mode="before")
     @classmethod

@@ -265,6 +265,7 @@ def test_command_line_mistakes_are_one_line(capsys, argv, words):
 def test_a_scenario_name_cannot_lead_out_of_the_runs_folder(tmp_path, tiny_dict):
     from corridor.cli import _default_out
 
-    refused(scenario(tmp_path, tiny_dict, name="../../escaped"), "s.yaml", "name", "not a plain name")
+    data = {**tiny_dict, "name": "../../escaped"}
+    refused(write_yaml(tmp_path / "s.yaml", data), "s.yaml", "name", "not a plain name")
     assert _default_out("ensemble", "../../escaped") == Path("runs") / "ensemble-_escaped"
     assert _default_out("calibrate", "..") == Path("runs") / "calibrate-scenario"

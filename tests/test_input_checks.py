@@ -267,5 +267,6 @@ def test_a_scenario_name_cannot_lead_out_of_the_runs_folder(tmp_path, tiny_dict)
 
     data = {**tiny_dict, "name": "../../escaped"}
     refused(write_yaml(tmp_path / "s.yaml", data), "s.yaml", "name", "not a plain name")
-    assert _default_out("ensemble", "../../escaped") == Path("runs") / "ensemble-_escaped"
+    assert _default_out("ensemble", "../../escaped") == Path("runs") / "ensemble-escaped"
     assert _default_out("calibrate", "..") == Path("runs") / "calibrate-scenario"
+    assert _default_out("sensitivity", "corridor-2010-2011") == Path("runs") / "sensitivity-corridor-2010-2011"

@@ -38,7 +38,7 @@ ConnectTimeout = Annotated[float, typer.Option(min=0.1, max=3600.0, help="Second
 def _default_out(command: str, scenario_name: str) -> Path:
     """``runs/COMMAND-NAME``, the name reduced to characters safe in a folder name (a scenario's
     name is free text: "../x" must not lead out of runs/)."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", scenario_name).lstrip(".") or "scenario"
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", scenario_name).strip("_") or "scenario"
     return Path("runs") / f"{command}-{safe}"
 
 

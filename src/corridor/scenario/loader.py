@@ -325,6 +325,8 @@ def load_scenario(ref: str | Path | None = None) -> Scenario:
     if ref is None:
         ref = DEFAULT_SCENARIO
     ref = str(ref)
+    if "\x00" in ref:
+        raise ScenarioError("the file name holds a NUL character", at="scenario", expected="a path to a YAML file")
     path = _resolve_ref(ref, None, where=None, at="scenario") \
         if (ref.startswith(_BUILTIN_PREFIX) or (ref in builtin_scenarios() and not Path(ref).exists())) \
         else Path(ref)

@@ -265,8 +265,10 @@ def test_command_line_mistakes_are_one_line(capsys, argv, words):
 def test_a_scenario_name_cannot_lead_out_of_the_runs_folder(tmp_path, tiny_dict):
     from corridor.cli import _default_out
 
-    data = {**tiny_dict, "name": "../../escaped"}
-    refused(write_yaml(tmp_path / "s.yaml", data), "s.yaml", "name", "not a plain name")
+    data = {**tiny_dict, "name": "Chiapas/Tabasco ../../escaped"}
+    assert runner.invoke(app, ["validate", str(write_yaml(tmp_path / "s.yaml", data))]).exit_code == 0
+    data = {**tiny_dict, "name": "two\nlines"}
+    refused(write_yaml(tmp_path / "s.yaml", data), "s.yaml", "name", "control character")
     assert _default_out("ensemble", "../../escaped") == Path("runs") / "ensemble-escaped"
     assert _default_out("calibrate", "..") == Path("runs") / "calibrate-scenario"
     assert _default_out("sensitivity", "corridor-2010-2011") == Path("runs") / "sensitivity-corridor-2010-2011"

@@ -144,7 +144,7 @@ class ScenarioFile(BaseModel):
 
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=200,
-                      description="a name for reports and default output folders (no slashes)")
+                      description="a name for reports and default output folders, on one line")
     description: str = ""
     model: str = Field(default="corridor", description="the model pack that runs the scenario "
                                                        "(a name registered in corridor.packs)")
@@ -170,8 +170,9 @@ class ScenarioFile(BaseModel):
     @field_validator("name")
     @classmethod
     def _plain_name(cls, v: str) -> str:
-        if re.search(r"[/\\\x00-\x1f]", v) or v.strip(".") == "":
-            raise ValueError(f"{v!r} is not a plain name: no slashes, control characters or dots alone")
+        # free text (default output folders take a safe form of it), but one line
+        if re.search(r"[\x00-\x1f\x7f]", v):
+            raise ValueError(f"{v!r} holds a control character (a line break, a tab)")
         return v
 
     @field_validator("seed", "spin_up_days", "population_scale", mode="before")

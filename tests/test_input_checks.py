@@ -221,7 +221,7 @@ def test_a_network_with_more_places_than_fit(tmp_path, tiny_dict):
 
 
 def test_spreadsheet_csvs_get_through(tmp_path, tiny_dict):
-    nodes = "\ufeff" + NODES_CSV.replace("id,name,country,admin1", "id, name , country,admin1 ", 1)
+    nodes = "\ufeff" + NODES_CSV.replace("id,name,country,admin1", "ID, Name , country,admin1 ", 1)
     routes = "\ufeff" + ROUTES_CSV.replace("from,to,road_km,modes", "from, to, road_km, modes", 1)
     res = runner.invoke(app, ["validate", str(network_scenario(tmp_path, tiny_dict, nodes, routes))])
     assert res.exit_code == 0, res.output

@@ -125,7 +125,7 @@ def _read_csv(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, 
     # a spreadsheet's byte-order mark is not part of the first column's name (read_text drops it)
     reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""), strict=True)
     try:
-        header = [h.strip() for h in next(reader, [])]
+        header = [h.strip().lower() for h in next(reader, [])]      # "ID, Name" as spreadsheets write it
         missing = [c for c in required if c not in header]
         if missing:
             raise DataError(f"missing column(s) {', '.join(missing)}", where=path,

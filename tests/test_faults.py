@@ -42,8 +42,8 @@ def check_never_mixed(out: Path) -> bool:
     meta = json.loads((out / "run.json").read_text())
     assert (meta["seed"], meta["scenario_hash"]) == (summary["seed"], summary["scenario_hash"])
     # the journal lists at least what the folder holds (more after a kill before its last step)
-    journal = set((out / atomic.JOURNAL_NAME).read_text().split())
-    assert visible(out) - {"runs.duckdb"} <= journal
+    journal, markers = atomic._read_journal(out)
+    assert visible(out) - {"runs.duckdb"} <= journal and markers
     return True
 
 
@@ -99,9 +99,41 @@ def test_a_kill_at_any_point_of_publishing_never_mixes_two_runs(three_runs, tmp_
     assert check_never_mixed(out)
     assert json.loads((out / "summary.json").read_text())["seed"] == 3
     assert visible(out) == {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"}
-    assert set((out / atomic.JOURNAL_NAME).read_text().split()) == visible(out) - {"runs.duckdb"}
+    assert atomic._read_journal(out) == (visible(out) - {"runs.duckdb"}, {"summary.json"})
     assert not list(out.glob(".partial-*"))         # ... and removed by the next publish
     assert 1 in registry_seeds(out) and 3 in registry_seeds(out)
+
+
+def _killed_other_publish(out: Path, after_unlinks: int) -> None:
+    calls = 0
+    real = Path.unlink
+
+    def unlink(self, missing_ok=False):
+        nonlocal calls
+        if calls == after_unlinks:
+            os._exit(9)
+        calls += 1
+        real(self, missing_ok=missing_ok)
+
+    Path.unlink = unlink               # this forked child only
+    with atomic.staged_files(out, "other.json") as (stage, _):
+        (stage / "data.bin").write_text("other")
+        (stage / "other.json").write_text("{}")
+    os._exit(0)
+
+
+@pytest.mark.parametrize("after_unlinks", range(6))
+def test_a_result_of_another_command_replacing_a_run_is_never_mixed(three_runs, tmp_path, after_unlinks):
+    """A publish with another marker (an ensemble into a run's folder) killed after each
+    removal: the run's marker goes first, so it never stands beside a partial run."""
+    out = tmp_path / "out"
+    write_run(three_runs[0], out, plots=False)
+    child = FORK.Process(target=_killed_other_publish, args=(out, after_unlinks))
+    child.start()
+    child.join(60)
+    check_never_mixed(out)                          # summary.json, if there, has its whole run
+    if (out / "other.json").exists():
+        assert (out / "data.bin").exists() and not (out / "summary.json").exists()
 
 
 def _write_after_barrier(result, out: Path, barrier) -> None:
@@ -133,12 +165,16 @@ def test_staging_of_a_dead_process_is_removed_and_a_live_ones_kept(tiny_result, 
     out.mkdir()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (out / f".partial-{dead.pid}-abc").mkdir()
-    (out / f".partial-{dead.pid}-abc" / "daily.parquet").write_text("half")
-    live = out / f".partial-{os.getppid()}-xyz"
+    mine = atomic.owned_prefix("partial")
+    stage = out / (mine.replace(f"-{os.getpid()}-", f"-{dead.pid}-") + "abc")
+    stage.mkdir()
+    (stage / "daily.parquet").write_text("half")
+    live = out / (mine.replace(f"-{os.getpid()}-", f"-{os.getppid()}-") + "xyz")
     live.mkdir()
+    elsewhere = out / f".partial-another_machine-{dead.pid}-abc"     # its process cannot be checked
+    elsewhere.mkdir()
     write_run(tiny_result, out, plots=False)
-    assert [p.name for p in out.glob(".partial-*")] == [live.name]
+    assert sorted(p.name for p in out.glob(".partial-*")) == sorted([live.name, elsewhere.name])
 
 
 def test_a_damaged_journal_cannot_remove_files_outside_the_folder(tiny_result, tmp_path):

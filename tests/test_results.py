@@ -35,7 +35,8 @@ def test_all_files_written(written):
     # the folder's lock and journal, and the registry's lock
     assert {p.name for p in out.iterdir() if p.name.startswith(".")} == {
         ".corridor.lock", ".corridor-files", ".runs.duckdb.lock"}
-    assert set((out / ".corridor-files").read_text().split()) == FILES - {"runs.duckdb"}
+    assert (out / ".corridor-files").read_text().split() == ["marker:summary.json", *sorted(
+        FILES - {"runs.duckdb", "summary.json"})]
     for name in FILES:
         assert (out / name).stat().st_size > 0, name
     assert (out / "timeseries.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 
 from .. import __version__
 from ..errors import UserInputError
-from ..results.atomic import process_alive
+from ..results.atomic import abandoned, owned_prefix
 from ..results.run import fiscal_year, run_scenario
 from ..rng import spawn_seeds
 from .backend import open_executor, run_tasks
@@ -78,7 +78,7 @@ def _run_member(scenario: Any, seed: int) -> tuple[Series, float]:
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    tmp = path.with_name(owned_prefix("tmp") + path.name)
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -188,8 +188,7 @@ def run_ensemble(scenario: Any, n: int, out: str | Path, *, root_seed: int | Non
         created = {**manifest, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
         _atomic_write(out / MANIFEST, lambda p: p.write_text(json.dumps(created, indent=1) + "\n"))
     for stale in members_dir.glob(".tmp-*"):        # left by a process killed while writing
-        pid = stale.name.split("-")[1]
-        if not (pid.isdigit() and process_alive(int(pid))):
+        if abandoned(stale):
             stale.unlink(missing_ok=True)
 
     seeds = member_seeds(root, n)

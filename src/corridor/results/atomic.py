@@ -1,11 +1,12 @@
 """Publish a set of output files so that a folder never shows a mix of two results.
 
-Files are written into a hidden ``.partial-PID-*`` folder inside the output folder. Publishing
+Files are written into a hidden ``.partial-HOST-PID-*`` folder inside the output folder. Publishing
 happens under a lock on the folder (``.corridor.lock``, so concurrent writers take turns) and
 follows a journal (``.corridor-files``, the names the folder may hold):
 
 1. the journal is widened to the previous result's names plus the new ones;
-2. the previous result's completion marker is removed, so the folder reads as incomplete;
+2. every completion marker the journal knows (the previous result's, whatever command wrote
+   it, and the new one's name) is removed, so the folder reads as incomplete;
 3. the previous result's other files are removed, the new ones moved in (``os.replace``), the
    marker last;
 4. the journal is narrowed to the new names.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,16 +33,40 @@ from filelock import FileLock, Timeout
 from ..errors import UserInputError
 
 __all__ = ["staged_files", "check_out_dir", "prepare_out_dir", "folder_lock", "write_text_atomic",
-           "check_writable_file", "process_alive",
+           "check_writable_file", "process_alive", "owned_prefix", "abandoned",
            "LOCK_NAME", "JOURNAL_NAME"]
 
 LOCK_NAME = ".corridor.lock"
 JOURNAL_NAME = ".corridor-files"
 #: How long a writer waits for another to finish publishing into the same folder.
 LOCK_WAIT_SECONDS = 600.0
-_STAGE = re.compile(r"^\.partial-(\d+)-")
-#: A staging folder of the old form (no process id) is removed once this old.
+#: A temporary file or folder whose owner cannot be checked (another machine writing into a
+#: shared folder, or the old name form) is removed once this old.
 _ORPHAN_AGE_SECONDS = 24 * 3600.0
+_OWNED = re.compile(r"^\.(?:partial|tmp)-(?:([A-Za-z0-9_-]+)-)?(\d+)-")
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9_]+", "_", socket.gethostname()) or "host"
+
+
+def owned_prefix(kind: str) -> str:
+    """``.KIND-HOST-PID-``: the start of a temporary name this process owns (``kind``:
+    ``partial`` for staging folders, ``tmp`` for files). The host keeps two machines writing
+    into one shared folder from judging each other's processes."""
+    return f".{kind}-{_host()}-{os.getpid()}-"
+
+
+def abandoned(path: Path) -> bool:
+    """Whether a temporary name made by :func:`owned_prefix` belongs to a process that is gone
+    (on this machine: its process id is not running; elsewhere, or unknown: older than a day)."""
+    m = _OWNED.match(path.name)
+    if m and m.group(1) == _host():
+        return not process_alive(int(m.group(2)))
+    try:
+        return time.time() - path.lstat().st_mtime > _ORPHAN_AGE_SECONDS
+    except OSError:
+        return False
 
 
 def check_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
@@ -142,32 +168,35 @@ def process_alive(pid: int) -> bool:
 
 def _remove_dead_stages(out: Path, own: Path) -> None:
     """Staging folders left by killed processes (called under the lock)."""
-    now = time.time()
     for p in out.glob(".partial-*"):
-        if p == own or not p.is_dir():
-            continue
-        m = _STAGE.match(p.name)
-        try:
-            dead = not process_alive(int(m.group(1))) if m else now - p.stat().st_mtime > _ORPHAN_AGE_SECONDS
-        except OSError:
-            continue
-        if dead:
+        if p != own and p.is_dir() and not p.is_symlink() and abandoned(p):
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _read_journal(out: Path) -> set[str]:
-    try:
-        names = (out / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
+_MARKER_LINE = "marker:"
+
+
+def _plain(name: str) -> bool:
     # only plain names in this folder: a damaged journal must not reach outside it
-    return {n for n in names if n and "/" not in n and n not in (".", "..") and not n.startswith(".")}
+    return bool(name) and "/" not in name and name not in (".", "..") and not name.startswith(".")
 
 
-def _write_journal(stage: Path, out: Path, names: set[str]) -> None:
+def _read_journal(out: Path) -> tuple[set[str], set[str]]:
+    """The files of the folder's result(s) and their markers, as the journal lists them."""
+    try:
+        lines = (out / JOURNAL_NAME).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set(), set()
+    markers = {ln.removeprefix(_MARKER_LINE) for ln in lines if ln.startswith(_MARKER_LINE)}
+    names = {ln for ln in lines if not ln.startswith(_MARKER_LINE)}
+    return {n for n in names | markers if _plain(n)}, {m for m in markers if _plain(m)}
+
+
+def _write_journal(stage: Path, out: Path, names: set[str], markers: set[str]) -> None:
     # written in the staging folder (removed with it) and renamed into place
     tmp = stage / ".journal"
-    tmp.write_text("".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
+    tmp.write_text("".join(f"{_MARKER_LINE}{m}\n" for m in sorted(markers))
+                   + "".join(f"{n}\n" for n in sorted(names - markers)), encoding="utf-8")
     os.replace(tmp, out / JOURNAL_NAME)
 
 
@@ -176,9 +205,11 @@ def _publish(stage: Path, out: Path, marker: str, files: dict[str, Path]) -> Non
     if marker in names:
         names.remove(marker)
         names.append(marker)
-    previous = _read_journal(out)
-    _write_journal(stage, out, previous | set(names))
-    (out / marker).unlink(missing_ok=True)
+    previous, previous_markers = _read_journal(out)
+    markers = previous_markers | {marker}
+    _write_journal(stage, out, previous | set(names), markers)
+    for m in sorted(markers):          # every marker first: from here the folder reads as incomplete
+        (out / m).unlink(missing_ok=True)
     for name in sorted(previous - set(names)):
         target = out / name
         if target.is_dir() and not target.is_symlink():
@@ -188,7 +219,7 @@ def _publish(stage: Path, out: Path, marker: str, files: dict[str, Path]) -> Non
     for name in names:
         os.replace(stage / name, out / name)
         files[name] = out / name
-    _write_journal(stage, out, set(names))
+    _write_journal(stage, out, set(names), {marker})
 
 
 @contextmanager
@@ -201,7 +232,7 @@ def staged_files(out_dir: str | Path, marker: str, *,
     run registry is written there). On failure nothing in ``out`` changes."""
     out = prepare_out_dir(out_dir)
     try:
-        stage = Path(tempfile.mkdtemp(prefix=f".partial-{os.getpid()}-", dir=out))
+        stage = Path(tempfile.mkdtemp(prefix=owned_prefix("partial"), dir=out))
     except OSError as exc:
         raise UserInputError(f"cannot write into output folder ({exc.strerror})", where=out) from None
     files: dict[str, Path] = {}

@@ -272,3 +272,48 @@ def test_a_scenario_name_cannot_lead_out_of_the_runs_folder(tmp_path, tiny_dict)
     assert _default_out("ensemble", "../../escaped") == Path("runs") / "ensemble-escaped"
     assert _default_out("calibrate", "..") == Path("runs") / "calibrate-scenario"
     assert _default_out("sensitivity", "corridor-2010-2011") == Path("runs") / "sensitivity-corridor-2010-2011"
+
+
+def test_yaml_merge_keys_are_read_as_yaml_reads_them(tmp_path, tiny_file):
+    """``<<: *anchor`` is YAML, not a repeated key; an override after it neither."""
+    path = tmp_path / "merge.yaml"
+    path.write_text(tiny_file.read_text() + "free_parameters:\n  p:\n    <<: {low: 1, high: 5}\n"
+                    "    parameter: asylum_min_days\n    high: 9\n")
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "free parameters: 1 valid" in res.output
+
+
+def test_an_alias_inside_itself_is_one_line(tmp_path):
+    path = tmp_path / "self.yaml"
+    path.write_text("name: x\nparameters: &a\n  x: *a\n")
+    refused(path, "self.yaml", "alias refers to the mapping or list that contains it")
+
+
+def test_a_policy_may_last_for_good(tmp_path, tiny_dict):
+    path = scenario(tmp_path, tiny_dict, policies=[{"name": "for-good", "start": "2010-02-01", "end": "9999-12-31",
+                                                    "scale": {"us_apprehension_probability": 0.5}}])
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+
+
+def test_paths_the_system_cannot_use(tmp_path, tiny_file, capsys):
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    long = str(tmp_path / ("a" * 300))
+    for argv, words in ((["validate", str(tmp_path / "loop1")], ["cannot use this path"]),
+                        (["run", str(tiny_file), "--out", str(tmp_path / "loop1"), "-q"], ["--out", "cannot use"]),
+                        (["validate", long + ".yaml"], ["too long"]),
+                        (["run", str(tiny_file), "--out", long, "-q"], ["--out", "too long"]),
+                        (["schema", "--out", long], ["--out", "too long"])):
+        assert main(argv) == 2, argv
+        one_error_line(capsys.readouterr().err, *words)
+
+
+def test_file_options_write_through_links_and_into_pipes(tmp_path, capfd):
+    real = tmp_path / "real.json"
+    real.write_text("{}")
+    (tmp_path / "link.json").symlink_to(real)
+    assert main(["schema", "--out", str(tmp_path / "link.json")]) == 0
+    assert (tmp_path / "link.json").is_symlink() and "$defs" in real.read_text()
+    assert main(["schema", "--out", "/dev/stdout"]) == 0
+    assert "$defs" in capfd.readouterr().out

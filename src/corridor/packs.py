@@ -155,8 +155,12 @@ def for_arg(arg: str | Path | None) -> ModelPack:
     text = None if arg is None else str(arg)
     for name in REGISTRY:
         pack = get(name)
-        if pack.recognises(text):
-            return pack
+        try:
+            if pack.recognises(text):
+                return pack
+        except (OSError, ValueError) as exc:       # a name too long, a NUL character
+            raise UserInputError(f"cannot use this path ({getattr(exc, 'strerror', None) or exc})",
+                                 where=text) from None
     raise UserInputError("no model reads this", where=text,
                          expected="a scenario file, a built-in scenario name, or a Flee scenario folder")
 

@@ -95,7 +95,7 @@ def compile_policy(spec: Any, *, specs: Mapping[str, ParamSpec], axes: Mapping[s
                              "a location id from nodes.csv")
         closed_l.append(network.index(lid))
     first = (spec.start - day0).days
-    last = (spec.end - day0).days if spec.end is not None else n_ticks - 1
+    last = min((spec.end - day0).days, n_ticks - 1) if spec.end is not None else n_ticks - 1
     return CompiledPolicy(spec.name, first, last, scale, setv,
                           np.array(closed_r, dtype=np.int64), np.array(closed_l, dtype=np.int64))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -62,18 +62,17 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
+    def compose_mapping_node(self, anchor: Any) -> yaml.MappingNode:
+        # keys are compared as written, before merge keys (<<) are expanded into the mapping
+        node = super().compose_mapping_node(anchor)
+        seen: set[tuple[str, str]] = set()
         for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = self.construct_object(key_node, deep=deep)
-                try:
-                    if key in seen:
-                        self.repeated.append(f"line {key_node.start_mark.line + 1}: key {key!r}")
-                    seen.add(key)
-                except TypeError:               # an unhashable key: construct_mapping reports it
-                    pass
-        return super().construct_mapping(node, deep=deep)
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    self.repeated.append(f"line {key_node.start_mark.line + 1}: key {key_node.value!r}")
+                seen.add(key)
+        return node
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -84,6 +83,10 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
+class _Cycle(Exception):
+    """A container that holds itself (``a: &a {x: *a}``)."""
 
 
 def _expanded_size(data: Any) -> int:
@@ -102,6 +105,8 @@ def _expanded_size(data: Any) -> int:
         items = list(obj.values()) if isinstance(obj, dict) else obj
         total = 1 + (len(obj) if isinstance(obj, dict) else 0)
         for v in items:
+            if isinstance(v, dict | list) and memo.get(id(v)) == -1:
+                raise _Cycle
             total += memo.get(id(v), 1) if isinstance(v, dict | list) else 1
             if total > MAX_NODES:
                 return total
@@ -131,8 +136,11 @@ def read_text(path: str | Path, error: type[UserInputError], *, what: str) -> st
         raise error("not a UTF-8 text file", where=path, expected=what) from None
 
 
-def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file") -> YamlText:
-    """Parse ``path``; problems are raised as ``error`` naming the file (and line)."""
+def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file",
+              repeated_keys: Literal["error", "report"] = "error") -> YamlText:
+    """Parse ``path``; problems are raised as ``error`` naming the file (and line). A key
+    repeated in one mapping is an error, or with ``repeated_keys="report"`` listed in the
+    result (for files whose reference reader keeps the last value)."""
     path = Path(path)
     text = read_text(path, error, what=what)
     bad = _NOT_YAML.search(text)
@@ -153,7 +161,15 @@ def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a Y
     finally:
         loader.dispose()
     repeated = tuple(loader.repeated)
-    if _expanded_size(data) > MAX_NODES:
+    try:
+        size = _expanded_size(data)
+    except _Cycle:
+        raise error("an alias refers to the mapping or list that contains it", where=path,
+                    expected="a document without self-reference") from None
+    if size > MAX_NODES:
         raise error(f"aliases expand to more than {MAX_NODES:,} values", where=path,
                     expected="a document without alias chains that multiply")
+    if repeated and repeated_keys == "error":
+        raise error(f"{repeated[0]} repeated in its mapping", where=path,
+                    expected="each key once (YAML keeps only the last, silently)")
     return YamlText(data, repeated)

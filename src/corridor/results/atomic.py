@@ -27,13 +27,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock, Timeout
 
 from ..errors import UserInputError
 
 __all__ = ["staged_files", "check_out_dir", "prepare_out_dir", "folder_lock", "write_text_atomic",
-           "check_writable_file", "process_alive", "owned_prefix", "abandoned",
+           "check_writable_file", "process_alive", "owned_prefix", "abandoned", "held_lock",
            "LOCK_NAME", "JOURNAL_NAME"]
 
 LOCK_NAME = ".corridor.lock"
@@ -79,6 +80,15 @@ def check_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
         raise UserInputError("the output folder name holds a NUL character", at=option,
                              expected="a folder path")
     out = Path(text)
+    try:
+        _check_folder_path(out, option)
+    except (OSError, RuntimeError) as exc:     # a name too long, a loop of symbolic links
+        raise UserInputError(f"cannot use this folder ({getattr(exc, 'strerror', None) or exc})",
+                             where=out, at=option) from None
+    return out
+
+
+def _check_folder_path(out: Path, option: str) -> None:
     if out.resolve() == Path(out.resolve().anchor):
         raise UserInputError("the root of the file system is not an output folder", where=out, at=option,
                              expected="a folder of its own for the results")
@@ -93,7 +103,6 @@ def check_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         where = "output folder is not writable" if existing == out else f"cannot create it: {existing} is not writable"
         raise UserInputError(where, where=out, at=option)
-    return out
 
 
 def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
@@ -110,25 +119,45 @@ def prepare_out_dir(out_dir: str | Path, *, option: str = "--out") -> Path:
 
 def check_writable_file(path: str | Path, *, option: str) -> Path:
     """``path`` as a file that can be written: its folder exists and is writable, and it is not
-    a folder (checked before a long computation whose result goes there)."""
+    a folder (checked before a long computation whose result goes there). A symbolic link
+    stands for the file it points to."""
     text = str(path)
     if not text.strip() or "\x00" in text:
         raise UserInputError(f"{text!r} is not a file name", at=option, expected="a file path")
-    target = Path(text)
-    folder = target.parent
-    if not folder.is_dir():
-        raise UserInputError("no such folder", where=folder, at=option,
-                             expected="an existing folder for the file")
-    if target.is_dir():
-        raise UserInputError("is a folder", where=target, at=option, expected="a file path")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserInputError("folder is not writable", where=folder, at=option)
+    try:
+        if _is_stream(Path(text)):
+            return Path(text)
+        target = Path(os.path.realpath(text))
+        folder = target.parent
+        if not folder.is_dir():
+            raise UserInputError("no such folder", where=Path(text).parent, at=option,
+                                 expected="an existing folder for the file")
+        if target.is_dir():
+            raise UserInputError("is a folder", where=text, at=option, expected="a file path")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UserInputError("folder is not writable", where=folder, at=option)
+    except OSError as exc:                     # a name too long
+        raise UserInputError(f"cannot use this file name ({exc.strerror})", where=text, at=option) from None
     return target
 
 
+def _is_stream(path: Path) -> bool:
+    """A terminal, pipe or device (``/dev/stdout``, whatever it points to): written as it is,
+    not replaced."""
+    return path.exists() and (not path.is_file() or path.is_relative_to("/dev") or path.is_relative_to("/proc"))
+
+
 def write_text_atomic(path: str | Path, text: str, *, option: str) -> Path:
-    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed into place)."""
+    """Write ``text`` to ``path`` whole or not at all (a temporary file renamed into place; a
+    pipe or ``/dev/stdout`` is written directly)."""
     target = check_writable_file(path, option=option)
+    if _is_stream(target):
+        try:
+            with target.open("w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UserInputError(f"cannot write ({exc.strerror})", where=target, at=option) from None
+        return target
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -141,18 +170,29 @@ def write_text_atomic(path: str | Path, text: str, *, option: str) -> Path:
 
 
 @contextmanager
-def folder_lock(out: Path, *, timeout: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """Hold ``out``'s lock (another writer waits its turn, up to ``timeout`` seconds)."""
-    lock = FileLock(out / LOCK_NAME)
+def held_lock(lock_path: Path, *, timeout: float, busy: str, expected: str) -> Iterator[None]:
+    """Hold the lock file ``lock_path`` (another process waits its turn, up to ``timeout``
+    seconds, then gets the one-line error ``busy``)."""
+    if lock_path.is_symlink():                 # never truncate what a planted link points to
+        raise UserInputError("the lock file is a symbolic link", where=lock_path, expected="a plain lock file")
+    lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=timeout)
-    except Timeout:
-        raise UserInputError(f"another process has been writing into this folder for over {timeout:g} s",
-                             where=out, expected="that process to finish, or another --out") from None
+    except Timeout:                            # (a subclass of OSError: caught first)
+        raise UserInputError(busy, where=lock_path.parent, expected=expected) from None
+    except OSError as exc:
+        raise UserInputError(f"cannot take the lock ({exc.strerror})", where=lock_path) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def folder_lock(out: Path, *, timeout: float = LOCK_WAIT_SECONDS) -> Any:
+    """Hold ``out``'s lock (another writer waits its turn, up to ``timeout`` seconds)."""
+    return held_lock(out / LOCK_NAME, timeout=timeout,
+                     busy=f"another process has been writing into this folder for over {timeout:g} s",
+                     expected="that process to finish, or another --out")
 
 
 def process_alive(pid: int) -> bool:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import UserInputError
-from .atomic import staged_files
+from .atomic import held_lock, staged_files
 from .run import RunResult
 
 __all__ = ["write_run", "daily_table", "record_run", "REGISTRY_NAME"]
@@ -53,7 +53,6 @@ def record_run(registry: Path, result: RunResult, out_dir: Path) -> None:
     """Append the run to the DuckDB registry (one row per run). Writers take turns on a lock
     beside the registry; a registry held open by another program is waited for a while."""
     import duckdb
-    from filelock import FileLock, Timeout
 
     registry.parent.mkdir(parents=True, exist_ok=True)
     m = result.meta
@@ -61,17 +60,15 @@ def record_run(registry: Path, result: RunResult, out_dir: Path) -> None:
            result.seed, result.version, result.dates[0], result.dates[-1], m["build_seconds"],
            m["run_seconds"], m["agents_created"], m["agent_days"], str(out_dir.resolve()),
            json.dumps(m["phase_seconds"])]
-    try:
-        with FileLock(registry.with_name(f".{registry.name}.lock"), timeout=REGISTRY_WAIT_SECONDS):
-            con = _connect_waiting(duckdb, registry)
-            try:
-                con.execute(_REGISTRY_TABLE)
-                con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-            finally:
-                con.close()
-    except Timeout:
-        raise UserInputError(f"the run registry stayed locked for {REGISTRY_WAIT_SECONDS:g} s", where=registry,
-                             expected="the other writer to finish; the run's files are written") from None
+    with held_lock(registry.with_name(f".{registry.name}.lock"), timeout=REGISTRY_WAIT_SECONDS,
+                   busy=f"the run registry stayed locked for {REGISTRY_WAIT_SECONDS:g} s",
+                   expected="the other writer to finish; the run's files are written"):
+        con = _connect_waiting(duckdb, registry)
+        try:
+            con.execute(_REGISTRY_TABLE)
+            con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        finally:
+            con.close()
 
 
 #: How long a run waits for another process to let go of the registry.

@@ -141,9 +141,6 @@ def _resolve_ref(ref: str, base: Path | None, *, where: Path | None, at: str) ->
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     doc = read_yaml(path, ScenarioError, what="a YAML scenario file")
-    if doc.repeated:
-        raise ScenarioError(f"{doc.repeated[0]} repeated in its mapping", where=path,
-                            expected="each key once (YAML keeps only the last, silently)")
     data = doc.data
     if data is None:
         raise ScenarioError("empty file", where=path, expected="a YAML mapping of scenario keys")
@@ -233,8 +230,16 @@ def _rebase_paths(data: dict[str, Any], path: Path) -> None:
                 net[k] = os.path.normpath(path.parent.resolve() / net[k])
 
 
+def _real(path: Path, at: str) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:      # a loop of symbolic links, a name too long
+        raise ScenarioError(f"cannot use this path ({getattr(exc, 'strerror', None) or exc})", where=path,
+                            at=at) from None
+
+
 def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], list[Path], dict[str, Path]]:
-    if path.resolve() in seen:
+    if _real(path, "scenario" if not seen else "extends") in seen:
         raise ScenarioError("extends itself (cycle: " + " -> ".join(p.name for p in (*seen, path)) + ")",
                             where=path, at="extends")
     data = _read_yaml(path)
@@ -248,7 +253,7 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], lis
         raise ScenarioError("extends must name a file or a built-in scenario", where=path,
                             at="extends", expected='a path or "builtin:NAME"')
     parent_path = _resolve_ref(parent_ref, path.parent, where=path, at="extends")
-    parent, chain, prov = _load_chain(parent_path, (*seen, path.resolve()))
+    parent, chain, prov = _load_chain(parent_path, (*seen, _real(path, "scenario")))
     owners = _policy_owners(parent, prov)
     _note_provenance(data, path, prov)
     merged = _merge(parent, data)

@@ -38,14 +38,22 @@ def _written_as_date(v: Any) -> Any:
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def outside_years(day: dt.date) -> str | None:
+    """Why ``day`` cannot be a date of a run, or None (the one rule, for scenarios and Flee folders)."""
+    return None if FIRST_YEAR <= day.year <= LAST_YEAR else f"{day} is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+
+
 def _in_range(v: dt.date) -> dt.date:
-    if not FIRST_YEAR <= v.year <= LAST_YEAR:
-        raise ValueError(f"{v} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    problem = outside_years(v)
+    if problem:
+        raise ValueError(problem)
     return v
 
 
 #: A calendar date written as a date (YYYY-MM-DD), never a number, in FIRST_YEAR..LAST_YEAR.
 Date = Annotated[dt.date, BeforeValidator(_written_as_date), AfterValidator(_in_range)]
+#: The last day of a lever: any real date (``9999-12-31`` for "for good"; clipped to the run).
+LastDay = Annotated[dt.date, BeforeValidator(_written_as_date)]
 
 
 class ParamOverride(BaseModel):
@@ -75,7 +83,7 @@ class PolicySpec(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     start: Date
-    end: Date | None = Field(default=None, description="last day in force (inclusive); "
+    end: LastDay | None = Field(default=None, description="last day in force (inclusive); "
                                                           "none = until the end of the run")
     scale: dict[str, Any] = Field(default_factory=dict,
                                   description="parameter -> factor (number or mapping over keys)")

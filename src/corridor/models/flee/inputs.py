@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from ...scenario.schema import FIRST_YEAR, LAST_YEAR
+from ...scenario.schema import outside_years
 from ...user_files import read_text
 
 __all__ = ["Notes", "Location", "Route", "Closure", "Period", "read_locations", "read_routes", "read_closures",
@@ -98,9 +98,10 @@ def parse_date(text: str, path: Path, line: int, column: str) -> dt.date:
     except ValueError:
         raise DataError(f"{text.strip()!r} is not a date", where=path, at=f"row {line}, column {column}",
                         expected="a date YYYY-MM-DD") from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise DataError(f"{day} is outside the years {FIRST_YEAR} to {LAST_YEAR}", where=path,
-                        at=f"row {line}, column {column}", expected="a date YYYY-MM-DD in those years")
+    problem = outside_years(day)
+    if problem:
+        raise DataError(problem, where=path, at=f"row {line}, column {column}",
+                        expected="a date YYYY-MM-DD in those years")
     return day
 
 

@@ -186,8 +186,6 @@ def read_free_parameters(path: Path) -> dict[str, FreeParameter]:
         raise DataError("the scenario declares no free parameters", where=path,
                         expected="a free_parameters.yml beside simsetting.yml (docs/flee.md)")
     doc = read_yaml(path, DataError, what="a YAML mapping of free parameters")
-    if doc.repeated:
-        raise DataError(f"{doc.repeated[0]} repeated in its mapping", where=path, expected="each key once")
     raw = doc.data
     if not isinstance(raw, dict) or not raw:
         raise DataError("no free parameters", where=path,

@@ -383,7 +383,7 @@ def load_settings(path: str | Path | None) -> FleeSettings:
     if path is None:
         return FleeSettings()
     path = Path(path)
-    doc = read_yaml(path, DataError, what="a Flee simsetting.yml")
+    doc = read_yaml(path, DataError, what="a Flee simsetting.yml", repeated_keys="report")
     data = doc.data
     st = settings_from_dict(data, path=path)
     if doc.repeated:           # Flee's yaml.safe_load keeps the last value: so do we, and say so

@@ -317,3 +317,11 @@ def test_file_options_write_through_links_and_into_pipes(tmp_path, capfd):
     assert (tmp_path / "link.json").is_symlink() and "$defs" in real.read_text()
     assert main(["schema", "--out", "/dev/stdout"]) == 0
     assert "$defs" in capfd.readouterr().out
+
+
+def test_numbers_with_an_exponent_are_numbers(tmp_path, tiny_file):
+    """YAML 1.1 reads 1e-3 as text; a user means a number (and 1e300 must meet the bounds)."""
+    path = yaml_text(tmp_path, tiny_file, "GTM: 0.3", "GTM: 3e-1")
+    assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
+    path = yaml_text(tmp_path, tiny_file, "GTM: 0.3", "GTM: 1e300")
+    refused(path, "asylum_apply_probability", "outside")

@@ -200,7 +200,7 @@ def compare(
     years: Annotated[list[str] | None, typer.Option(
         help="Calendar years to report (repeat or comma-separate; default: all).")] = None,
     scale: Annotated[float | None, typer.Option(
-        help="population_scale for both scenarios, in (0, 100] (default: each scenario's own).")] = None,
+        help="population_scale for both scenarios, in [1e-6, 100] (default: each scenario's own).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: one per CPU). "
                                                             "Results do not depend on it.")] = None,
     level: Annotated[float, typer.Option(help="Level of the intervals.")] = 0.90,
@@ -337,7 +337,7 @@ def ensemble(
     n: Annotated[int, typer.Option("-n", "--members", min=1, help="Number of replications.")] = 10,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Root seed the member seeds "
                                              "are spawned from (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in [1e-6, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[str | None, typer.Option(
         help="Ensemble folder (default: runs/ensemble-NAME); re-running resumes it.")] = None,
@@ -393,7 +393,7 @@ def calibrate(
     replicates: Annotated[int, typer.Option(min=1, help="Runs averaged per trial.")] = 1,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampler (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in [1e-6, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[str | None, typer.Option(help="Output folder (default: runs/calibrate-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,
@@ -458,7 +458,7 @@ def sensitivity(
     nationality: Annotated[str | None, typer.Option(help="A code or codes joined by + (default: all).")] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Seed of the runs and the "
                                              "sampling (default: the scenario's).")] = None,
-    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in (0, 100] "
+    scale: Annotated[float | None, typer.Option(help="population_scale of the runs, in [1e-6, 100] "
                                                 "(default: the scenario's).")] = None,
     out: Annotated[str | None, typer.Option(help="Output folder (default: runs/sensitivity-NAME).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Local worker processes (default: one per CPU).")] = None,

@@ -9,9 +9,7 @@ numpy array indexed by location or route, so processes never loop over places.
 
 from __future__ import annotations
 
-import csv
 import heapq
-import io
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
-from .user_files import read_text
+from .user_files import read_csv_table
 
 __all__ = ["MODES", "Network", "load_network", "network_from_rows"]
 
@@ -122,28 +120,19 @@ def _codes(values: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
-    # a spreadsheet's byte-order mark is not part of the first column's name (read_text drops it)
-    reader = csv.reader(io.StringIO(read_text(path, DataError, what="a CSV file"), newline=""), strict=True)
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]      # "ID, Name" as spreadsheets write it
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise DataError(f"missing column(s) {', '.join(missing)}", where=path,
-                            at="header", expected="columns " + ", ".join(required))
-        rows = []
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue                  # a blank line
-            if len(rows) >= MAX_LOCATIONS * 8:
-                raise DataError(f"more than {MAX_LOCATIONS * 8:,} rows", where=path,
-                                expected=f"at most {MAX_LOCATIONS:,} places and 8 routes a place")
-            cells = cells + [""] * (len(header) - len(cells))      # a short row: empty cells
-            rows.append((reader.line_num, dict(zip(header, cells, strict=False))))
-    except csv.Error as exc:                   # a field over the csv module's limit
-        raise DataError(f"not a readable CSV file ({exc})", where=path, at=f"line {reader.line_num}") from None
-    if not rows:
+    header, table = read_csv_table(path, DataError, what="a CSV file")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", where=path,
+                        at="header", expected="columns " + ", ".join(required))
+    if len(table) > MAX_LOCATIONS * 8:
+        raise DataError(f"more than {MAX_LOCATIONS * 8:,} rows", where=path,
+                        expected=f"at most {MAX_LOCATIONS:,} places and 8 routes a place")
+    if not table:
         raise DataError("no rows", where=path, expected="at least one data row")
-    return rows
+    # a short row has empty cells; cells beyond the header are ignored (a trailing comma)
+    return [(line, dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False)))
+            for line, cells in table]
 
 
 def load_network(nodes_path: str | Path, routes_path: str | Path) -> Network:

@@ -15,6 +15,8 @@ naming the file and the line.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ import yaml
 
 from .errors import UserInputError
 
-__all__ = ["read_text", "read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_DEPTH"]
+__all__ = ["read_text", "read_csv_table", "read_yaml", "YamlText", "MAX_BYTES", "MAX_NODES", "MAX_DEPTH"]
 
 #: Largest file read (a scenario is a few kilobytes, a targets file a few hundred).
 MAX_BYTES = 16 * 2**20
@@ -139,6 +141,25 @@ def read_text(path: str | Path, error: type[UserInputError], *, what: str) -> st
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error("not a UTF-8 text file", where=path, expected=what) from None
+
+
+def read_csv_table(path: str | Path, error: type[UserInputError], *,
+                   what: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header of a CSV file (names stripped and in lower case, as spreadsheets vary them; a
+    byte-order mark dropped) and its non-blank rows as ``(line, cells)``. Quoting is read
+    strictly (an unclosed quote is an error, not a field that swallows the rest of the file)
+    and a column named twice is an error."""
+    path = Path(path)
+    reader = csv.reader(io.StringIO(read_text(path, error, what=what), newline=""), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        rows = [(reader.line_num, cells) for cells in reader if any(c.strip() for c in cells)]
+    except csv.Error as exc:                   # a field over the csv module's limit, a bad quote
+        raise error(f"not a readable CSV file ({exc})", where=path, at=f"row {reader.line_num}") from None
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise error(f"column {twice[0]!r} appears twice", where=path, at="row 1", expected="each column once")
+    return header, rows
 
 
 def read_yaml(path: str | Path, error: type[UserInputError], *, what: str = "a YAML file",

@@ -26,18 +26,16 @@ the header) and the column.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
-from ..user_files import read_text
+from ..user_files import read_csv_table
 from .series import PeriodKind, Quantity
 
 __all__ = ["Target", "read_targets", "period_bounds", "DEFAULT_RELATIVE_SD", "PERIOD_COLUMNS"]
@@ -120,25 +118,11 @@ def read_targets(path: str | Path, *, indicators: Sequence[str], nationalities: 
                  first_day: dt.date, last_day: dt.date) -> list[Target]:
     """Read and check a targets CSV against a scenario's indicators, nationalities and period."""
     path = Path(path)
-    text = read_text(path, DataError, what="a targets CSV file")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)   # strict: an unclosed quote is an error
-    try:
-        return _read_rows(path, reader, indicators, nationalities, first_day, last_day)
-    except csv.Error as exc:                  # a field over the csv module's limit
-        raise DataError(f"not a readable CSV file ({exc})", where=path, at=f"row {reader.line_num}") from None
-
-
-def _read_rows(path: Path, reader: Iterator[list[str]], indicators: Sequence[str], nationalities: Sequence[str],
-               first_day: dt.date, last_day: dt.date) -> list[Target]:
-    header = next(reader, None)
-    if not header or not any(h.strip() for h in header):
+    cols, table = read_csv_table(path, DataError, what="a targets CSV file")
+    if not any(cols):
         raise DataError("empty file", where=path,
                         expected="a header row: indicator, year or fiscal_year or month or date, nationality, "
                                  "value[, sd]")
-    cols = [h.strip().lower() for h in header]
-    dup = sorted({c for c in cols if cols.count(c) > 1 and c})
-    if dup:
-        raise DataError(f"column {dup[0]!r} appears twice", where=path, at="row 1")
     missing = [c for c in _REQUIRED if c not in cols]
     periods = [c for c in PERIOD_COLUMNS if c in cols]
     if missing or not periods:
@@ -150,9 +134,7 @@ def _read_rows(path: Path, reader: Iterator[list[str]], indicators: Sequence[str
     known_nat = list(nationalities)
     out: list[Target] = []
     seen: dict[Quantity, int] = {}
-    for row_no, cells in enumerate(reader, start=2):
-        if not any(c.strip() for c in cells):
-            continue
+    for row_no, cells in table:
         if len(cells) > len(cols):
             raise DataError(f"{len(cells)} cells but {len(cols)} columns", where=path, at=f"row {row_no}",
                             expected="one cell per header column")

@@ -8,6 +8,7 @@ The random counterpart of these cases is tests/test_fuzz.py.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -325,3 +326,15 @@ def test_numbers_with_an_exponent_are_numbers(tmp_path, tiny_file):
     assert runner.invoke(app, ["validate", str(path)]).exit_code == 0
     path = yaml_text(tmp_path, tiny_file, "GTM: 0.3", "GTM: 1e300")
     refused(path, "asylum_apply_probability", "outside")
+
+
+def test_a_policy_sets_a_place_valued_parameter_by_id(make_scenario):
+    """The lever acts: while the policy is in force the parameter holds the named place."""
+    from corridor.models.corridor import build_simulation
+
+    sim = build_simulation(make_scenario(policies=[{"name": "elsewhere", "start": "2010-02-01", "end": "2010-02-28",
+                                                    "set": {"deportation_destination": {"GTM": "tapachula"}}}]))
+    gtm = sim.nationalities.index("GTM")
+    during = sim.schedule.at((dt.date(2010, 2, 10) - sim.day0).days).params.deportation_destination[gtm]
+    before = sim.schedule.at(0).params.deportation_destination[gtm]
+    assert during == sim.network.index("tapachula") and before != during

@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py a b --threads 1        # chosen cases, one thread
     .venv/bin/python benchmarks/run.py --compare latest       # also the ratio to the previous results
     .venv/bin/python benchmarks/run.py c --profile            # and where the time goes (cProfile)
+    .venv/bin/python benchmarks/run.py a --schedule events    # one schedule only (default: both)
 
 Cases (each runs in a fresh process, so that its peak memory is its own):
 
@@ -13,12 +14,19 @@ Cases (each runs in a fresh process, so that its peak memory is its own):
   d        Flee's Mali 2012 scenario, Corridor and the `flee` package side by side
            (benchmarks/flee_speed.py; reported as skipped when that script or flee is missing)
   full     the default scenario as shipped (1,002 days)
+  eras     every built-in era scenario at full scale, one after another (2010-2021 in windows: the
+           stand-in for the 2010-2024 history until it exists)
+
+Each Corridor case runs under both schedules by default, interleaved run by run, each in a
+fresh process: ``events`` (people sleep between events: the calendar) and ``daily`` (everyone
+drawn every day: the per-day design it replaced, same law), and prints their ratio.
 
 To compare two versions of the code (e.g. before and after a change), interleave their runs with
 ``benchmarks/versions.py``.
 
 For each case it prints wall time, agent-days per second (live people summed over days),
-peak memory (peak resident set size of the process, and its growth over the baseline after
+events per second (person-days processed: the people due each day), peak memory (peak
+resident set size of the process, and its growth over the baseline after
 loading the kernels) and bytes per agent (state columns, and memory growth per agent
 created). Each result file ``benchmarks/results/<UTC time>.json`` also records the machine,
 its load average before and after each case, the thread count and the git revision, and the
@@ -55,7 +63,9 @@ CASES: dict[str, dict] = {
     "d": {"kind": "flee", "label": "Flee's Mali 2012 (full scale), Corridor vs flee 3.1"},
     "full": {"kind": "default", "scale": 1.0, "end": None,
              "label": "default scenario as shipped (1,002 days), full scale"},
+    "eras": {"kind": "eras", "label": "every built-in era scenario (2010-2021 in windows), full scale"},
 }
+SCHEDULES = ("events", "daily")
 STANDARD = ("a", "b", "c", "d")
 
 
@@ -105,25 +115,35 @@ def _warm_up() -> float:
     return time.perf_counter() - t
 
 
+def _simulations(case: dict):
+    """The case's simulations, built (one, or one per era scenario)."""
+    from corridor.models.corridor import build_simulation
+
+    if case["kind"] != "eras":
+        return [build_simulation(_scenario(case))]
+    from corridor.scenario.loader import builtin_scenarios, load_scenario
+
+    return [build_simulation(load_scenario(name)) for name in builtin_scenarios()
+            if not name.endswith("-calibration")]
+
+
 def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:
     import gc
 
     import numba
 
-    from corridor.models.corridor import build_simulation
-
     case = CASES[name]
     t_warm = _warm_up()
     gc.collect()
     base = _rss()
-    runs, sim = [], None
+    runs, sims = [], []
     prof_rows = None
     for _ in range(repeat):
-        sim = None
+        sims = []
         gc.collect()
         load0 = os.getloadavg()[0]
         t = time.perf_counter()
-        sim = build_simulation(_scenario(case))
+        sims = _simulations(case)
         t_build = time.perf_counter() - t
         c0, w0 = time.process_time(), time.perf_counter()
         if profile and prof_rows is None:
@@ -132,29 +152,38 @@ def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:
 
             pr = cProfile.Profile()
             pr.enable()
-            sim.run()
+            for sim in sims:
+                sim.run()
             pr.disable()
             wall = time.perf_counter() - w0
             prof_rows = _profile_rows(pstats.Stats(pr))
         else:
-            sim.run()
+            for sim in sims:
+                sim.run()
             wall = time.perf_counter() - w0
         runs.append({"build_s": round(t_build, 3), "wall_s": round(wall, 3),
                      "cpu_s": round(time.process_time() - c0, 3),
                      "load_before": round(load0, 2), "load_after": round(os.getloadavg()[0], 2)})
     best = min(r["wall_s"] for r in runs)
     peak = _peak_rss()
-    agents = int(sim.agents.n)
+    agents = sum(int(sim.agents.n) for sim in sims)
+    agent_days = sum(int(sim.agent_days) for sim in sims)
+    events = sum(int(sim.runner.events) for sim in sims)
+    timings: dict[str, float] = {}
+    for sim in sims:
+        for k, v in sim.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
     out = {
         "case": name, "label": case["label"], "threads": numba.get_num_threads(),
-        "days": int(sim.n_ticks), "agents": agents, "agent_days": int(sim.agent_days),
-        "wall_s": best, "wall_s_runs": [r["wall_s"] for r in runs], "runs": runs,
-        "agent_days_per_s": sim.agent_days / best,
+        "schedule": "events" if sims[0].runner.sleep else "daily",
+        "days": sum(int(sim.n_ticks) for sim in sims), "agents": agents, "agent_days": agent_days,
+        "events": events, "wall_s": best, "wall_s_runs": [r["wall_s"] for r in runs], "runs": runs,
+        "agent_days_per_s": agent_days / best, "events_per_s": events / best,
         "peak_rss_bytes": peak, "baseline_rss_bytes": base, "peak_growth_bytes": peak - base,
-        "state_bytes_per_agent": sim.agents.nbytes_per_agent(),
+        "state_bytes_per_agent": sims[0].agents.nbytes_per_agent(),
         "memory_bytes_per_agent": (peak - base) / max(agents, 1),
         "warm_up_s": round(t_warm, 3),
-        "phase_s": {k: round(v, 3) for k, v in sim.timings.items()},
+        "phase_s": {k: round(v, 3) for k, v in timings.items()},
     }
     if prof_rows is not None:
         out["profile"] = prof_rows
@@ -229,8 +258,9 @@ def _machine(threads: int | None) -> dict:
             "load_average": [round(x, 2) for x in os.getloadavg()], "git": rev.strip(), "src_modified": dirty}
 
 
-def _child(name: str, threads: int | None, repeat: int, profile: bool) -> dict:
+def _child(name: str, threads: int | None, repeat: int, profile: bool, schedule: str = "events") -> dict:
     env = dict(os.environ)
+    env["CORRIDOR_SCHEDULE"] = schedule
     if threads:
         env["NUMBA_NUM_THREADS"] = str(threads)
     env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
@@ -239,8 +269,27 @@ def _child(name: str, threads: int | None, repeat: int, profile: bool) -> dict:
         cmd.append("--profile")
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
     if proc.returncode != 0:
-        return {"case": name, "label": CASES[name]["label"], "failed": proc.stderr.strip()[-2000:]}
+        return {"case": name, "label": CASES[name]["label"], "schedule": schedule,
+                "failed": proc.stderr.strip()[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _side_by_side(name: str, threads: int | None, repeat: int, profile: bool, schedules: list[str]) -> list[dict]:
+    """The case under each schedule, interleaved run by run (the machine drifts); the fastest
+    run of each is kept."""
+    if CASES[name]["kind"] == "flee":
+        return [_child(name, threads, repeat, profile)]
+    best: dict[str, dict] = {}
+    for _ in range(repeat):
+        for schedule in schedules:
+            r = _child(name, threads, 1, profile, schedule)
+            old = best.get(schedule)
+            if old is None or "failed" in old or ("wall_s" in r and r["wall_s"] < old["wall_s"]):
+                runs = (old or {}).get("wall_s_runs", []) + r.get("wall_s_runs", [])
+                best[schedule] = {**r, "wall_s_runs": runs}
+            else:
+                old["wall_s_runs"] = old.get("wall_s_runs", []) + r.get("wall_s_runs", [])
+    return [best[s] for s in schedules]
 
 
 def _fmt_bytes(b: float) -> str:
@@ -262,13 +311,23 @@ def _print(r: dict, previous: dict | None) -> None:
               f"  ratio {r.get('speedup_vs_flee', nan):7.1f}x  peak {_fmt_bytes(r['peak_rss_bytes'])}"
               f"  ({r.get('agents', 0):,} agents, {r.get('days', 0)} days)")
         return
-    line = (f"{name:10s} {r['wall_s']:8.2f} s  {r['agent_days_per_s']:10.3g} agent-days/s  "
+    line = (f"{name:4s} {r.get('schedule', ''):6s} {r['wall_s']:8.2f} s  {r['agent_days_per_s']:10.3g} agent-days/s  "
+            f"{r.get('events_per_s', float('nan')):9.3g} events/s  "
             f"peak {_fmt_bytes(r['peak_rss_bytes'])} (+{_fmt_bytes(r['peak_growth_bytes'])})  "
             f"{r['state_bytes_per_agent']} B state/agent, {r['memory_bytes_per_agent']:.0f} B/agent  "
             f"[{r['agents']:,} agents, {r['agent_days']:,} agent-days, {r['threads']} thr]")
     if previous and name in previous and "agent_days_per_s" in previous[name]:
         line += f"  x{r['agent_days_per_s'] / previous[name]['agent_days_per_s']:.2f} vs previous"
     print(line)
+
+
+def _print_ratio(rows: list[dict]) -> None:
+    by = {r.get("schedule"): r for r in rows if "wall_s" in r}
+    if "events" in by and "daily" in by:
+        e, d = by["events"], by["daily"]
+        print(f"{e['case']:4s} events / daily: x{d['wall_s'] / e['wall_s']:.2f} faster, "
+              f"{e['events'] / max(e['agent_days'], 1):.3f} events per agent-day, "
+              f"memory growth x{e['peak_growth_bytes'] / max(d['peak_growth_bytes'], 1):.2f}")
 
 
 def _previous(arg: str | None) -> tuple[Path | None, dict | None]:
@@ -292,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per case; the fastest is reported")
     ap.add_argument("--profile", action="store_true", help="cProfile the (first) run of each case")
     ap.add_argument("--compare", default=None, help="an earlier results file, or 'latest'")
+    ap.add_argument("--schedule", nargs="+", choices=SCHEDULES, default=list(SCHEDULES),
+                    help="schedules to run each Corridor case under, side by side (default: both)")
     ap.add_argument("--out", type=Path, default=None, help="results file (default benchmarks/results/<time>.json)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -314,10 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"comparing with {prev_path}")
     results = []
     for name in names:
-        r = _child(name, args.threads, args.repeat, args.profile)
-        results.append(r)
-        _print(r, previous)
-    by = {r["case"]: r for r in results}
+        rows = _side_by_side(name, args.threads, args.repeat, args.profile, args.schedule)
+        for r in rows:
+            _print(r, previous)
+        _print_ratio(rows)
+        results.extend(rows)
+    by = {r["case"]: r for r in results if r.get("schedule", "events") == "events"}
     if "a" in by and "b" in by and "wall_s" in by["a"] and "wall_s" in by["b"]:
         a, b = by["a"], by["b"]
         print(f"b / a: agent-days x{b['agent_days'] / a['agent_days']:.2f}, time x{b['wall_s'] / a['wall_s']:.2f}, "

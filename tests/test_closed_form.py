@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from corridor.models.corridor import build_simulation
+from corridor.models.corridor import build_simulation, runner
 from corridor.models.corridor.states import Status
 
 GTM, MEX = 0, 1
@@ -83,18 +83,21 @@ def test_minimum_days_slow_a_route_down(make_scenario, tmp_path):
     routes = "\n".join(line + (",4" if line.startswith("huehuetenango") else ",")
                        if i else line for i, line in enumerate(routes.strip().splitlines())) + "\n"
     n, r = write_network(tmp_path, NODES_CSV, routes)
-    sim = build_simulation(make_scenario(
-        network={"nodes": str(n), "routes": str(r)},
-        parameters={**QUIET, "departures_per_year": {"GTM": 36525, "MEX": 0}}))
-    net, a = sim.network, sim.agents
-    sim.step(0)
-    first = np.arange(a.n)
-    for tick in (1, 2):
-        sim.step(tick)
-        assert (a.loc[first] == net.index("huehuetenango")).all()
-        assert np.allclose(a.progress[first], 15.0 * (tick + 1))
-    sim.step(3)
-    assert (a.loc[first] == net.index("tecun_uman")).all()
+    for sleep in (True, False):
+        sim = build_simulation(make_scenario(
+            network={"nodes": str(n), "routes": str(r)},
+            parameters={**QUIET, "departures_per_year": {"GTM": 36525, "MEX": 0}}))
+        sim.runner = runner.CompiledDay(sim, sleep=sleep)
+        net, a = sim.network, sim.agents
+        sim.step(0)
+        first = np.arange(a.n)
+        for tick in (1, 2):
+            sim.step(tick)
+            assert (a.loc[first] == net.index("huehuetenango")).all()
+            if not sleep:                # asleep on the leg, people's progress is caught up when they wake
+                assert np.allclose(a.progress[first], 15.0 * (tick + 1))
+        sim.step(3)
+        assert (a.loc[first] == net.index("tecun_uman")).all()
 
 
 def test_us_apprehension_frequency(make_scenario):

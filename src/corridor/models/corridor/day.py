@@ -8,8 +8,10 @@ running phase by phase would. A pass (:func:`pass_chunk`, :func:`day_pass` in pa
 writes counts to per-thread integer buffers summed afterwards, so totals do not depend on the
 number of threads. Draws are keyed by identity, so they do not depend on the order either.
 
-:func:`run_days` runs whole days: new people's rows, the pass, the asylum queue, US interior
-enforcement, the record, many days per call (:mod:`.runner` cuts a run into blocks).
+:func:`run_days` runs whole days: new people's rows, the people the calendar has due today
+(:mod:`.mechanisms.calendar`: the others sleep until their next event), the pass, the asylum
+queue, US interior enforcement, the record, the calendar, many days per call (:mod:`.runner`
+cuts a run into blocks).
 
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python: the reference for reading
 and debugging (same numbers, bit for bit; ``tests/test_mechanisms.py``).
@@ -21,18 +23,21 @@ import numpy as np
 from numba import get_thread_id, njit, prange
 
 from ...rng_kernels import day_keys as _day_keys
-from .mechanisms import MECHANISMS, asylum, border, departures, enforcement, movement, predation, record
+from .mechanisms import MECHANISMS, asylum, border, calendar, departures, enforcement, movement, predation, record
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE, Day
 from .states import Status
-from .world import INDICATOR_IDS, STREAM_IDS, World
+from .world import INDICATOR_IDS, INDICATORS, STREAM_IDS, World
 
 N_SUB = movement.MAX_LEGS_PER_DAY            # sub-draws per stream and day (legs of a day's travel)
 #: The per-person rules in pass order, each with its bit in a pass's ``phases`` mask.
 PASS = tuple(m for m in MECHANISMS if m.rule is not None)
 PHASE_BIT = {m.name: 1 << k for k, m in enumerate(PASS)}
 ALL_PHASES = (1 << len(PASS)) - 1
-NOBODY_NEW = np.uint64(2**63)               # ``new_from`` when no one in the list left home today
+#: the phases run after the coupled steps when a day runs phase by phase: the record, the calendar
+END_OF_DAY = PHASE_BIT["record"] | PHASE_BIT["calendar"]
+#: the stocks' rows of the record (kept as running totals)
+STOCK_ROWS = np.array([k for k, ind in enumerate(INDICATORS) if ind.kind == "stock"], dtype=np.int64)
 
 
 @njit(cache=True)
@@ -58,48 +63,57 @@ def person(s, i, phases, w, d):
         border.hearings_and_crossings(s, i, w, d)
     if phases & 64:
         record.end_of_day(s, i, w, d)
+    if phases & 128:
+        calendar.plan(s, i, w, d)
 
 
 # no allocation in the pass: without reference counting, reading a world's arrays costs nothing
 # (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple;
 # the stream and indicator ids are constants of the declarations)
 @njit(cache=True, _nrt=False, error_model="numpy")
-def pass_chunk(lo, hi, slots, phases, agents, params, places, keys, counts, flows, flags, rec, new_from):
-    """The pass for ``slots[lo:hi]``; people in slots from ``new_from`` on left home today and
-    get their departure draws first."""
+def pass_chunk(lo, hi, slots, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
+               new_from, entry):
+    """The pass for ``slots[lo:hi]`` on day ``tick``. Their day starts with the first phase:
+    people in slots from ``new_from`` on left home today (with ``entry``: their departure
+    draws here), the others wake (:func:`.calendar.wake`); it ends with the record phase and
+    the calendar's plan of their next day (the last rule)."""
     w = World(agents, params, places, STREAM_IDS, INDICATOR_IDS)
-    d = Day(keys, counts, flows, flags, rec)
+    d = Day(keys, counts, flows, flags, rec, tick, sleep)
     for i in range(lo, hi):
         s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
-        if s >= new_from:
-            departures.new_person(s, w, d)
+        if phases & 1:
+            if s < new_from:
+                calendar.wake(s, w, d)
+            elif entry:
+                departures.new_person(s, w, d)
         person(s, i, phases, w, d)
 
 
 @njit(cache=True, parallel=True)
-def day_pass(slots, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, new_from):
+def day_pass(slots, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
+             new_from, entry):
     """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
     n_chunks = (slots.size + chunk - 1) // chunk
     for c in prange(n_chunks):
         t = get_thread_id()
         lo = c * chunk
         pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, agents, params, places, keys, counts[t],
-                   flows[t], flags, rec, new_from)
+                   flows[t], flags, rec, tick, sleep, new_from, entry)
 
 
 @njit(cache=True)
-def new_people(lo, hi, w, keys, counts, rec):
+def new_people(lo, hi, w, keys, counts, rec, tick):
     """The departure draws of the people in slots ``lo..hi-1`` (who left today)."""
-    d = Day(keys, counts, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint8), rec)
+    d = Day(keys, counts, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint8), rec, tick, True)
     for s in range(lo, hi):
         departures.new_person(s, w, d)
 
 
 @njit(cache=True)
-def add_rows(agents, n, people, lo, hi):
+def add_rows(agents, n, people, lo, hi, tick):
     """Rows for ``people[lo:hi]`` (nationality, home, caravan flag, identity: see
     ``runner.people_arrays``), written from row ``n`` on: people in transit at home on their
-    first journey (rows past the table's count hold the other columns' defaults)."""
+    first journey, due today (rows past the table's count hold the other columns' defaults)."""
     p_nat, p_loc, p_flag, p_uid = people
     for i in range(lo, hi):
         s = n + i - lo
@@ -111,11 +125,13 @@ def add_rows(agents, n, people, lo, hi):
         agents.attempts[s] = 1
         agents.caravan[s] = p_flag[i]
         agents.uid[s] = p_uid[i]
+        agents.wake[s] = tick
+        agents.seen[s] = tick
 
 
 @njit(cache=True)
 def flagged(slots, flags, flag):
-    """Slots whose day flag has bit ``flag`` (in slot order)."""
+    """Slots whose day flag has bit ``flag``, sorted (the coupled steps take people in slot order)."""
     k = 0
     for i in range(slots.size):
         if flags[i] & flag:
@@ -126,25 +142,28 @@ def flagged(slots, flags, flag):
         if flags[i] & flag:
             out[k] = slots[i]
             k += 1
-    return out
+    return np.sort(out)
 
 
 @njit(cache=True)
-def compact(slots, live):
-    """The slots of people still in the simulation (``live``), in order."""
-    out = np.empty(slots.size, dtype=np.int64)
-    k = 0
+def schedule(head, a, slots):
+    """Put the people of ``slots`` still in the simulation in the calendar (at the day their
+    plan says); returns how many left it."""
+    left = 0
     for i in range(slots.size):
         s = slots[i]
-        out[k] = s
-        k += 1 if live[s] else 0
-    return out[:k].copy()
+        if a.live[s]:
+            calendar.push(head, a, s)
+        else:
+            left += 1
+    return left
 
 
 @njit(cache=True)
-def reduce_counts(counts, flows, slab, route_flows):
-    """Add the per-thread buffers to the day's record (integers: any order gives the same sums) and
-    clear them."""
+def reduce_counts(counts, flows, slab, route_flows, held):
+    """Add the per-thread buffers to the day's record (integers: any order gives the same sums)
+    and clear them; the stocks' rows hold changes, added to the running totals ``held``, which
+    the record then shows."""
     t_n = counts.shape[0]
     c2 = counts.reshape(t_n, -1)
     s1 = slab.reshape(-1)
@@ -159,30 +178,17 @@ def reduce_counts(counts, flows, slab, route_flows):
             if v != 0:
                 route_flows[r] += v
                 flows[t, r] = 0
-
-
-@njit(cache=True)
-def merge_sorted(index, add):
-    """The sorted union of a sorted index and a few sorted, distinct slots (block copies)."""
-    out = np.empty(index.size + add.size, dtype=np.int64)
-    i = k = 0
-    for j in range(add.size):
-        pos = np.searchsorted(index, add[j])
-        out[k:k + pos - i] = index[i:pos]
-        k += pos - i
-        i = pos
-        if i < index.size and index[i] == add[j]:
-            continue
-        out[k] = add[j]
-        k += 1
-    out[k:k + index.size - i] = index[i:]
-    k += index.size - i
-    return out[:k]
+    for j in range(STOCK_ROWS.size):
+        row = STOCK_ROWS[j]
+        for n in range(held.shape[1]):
+            for k in range(held.shape[2]):
+                held[j, n, k] += slab[row, n, k]
+                slab[row, n, k] = held[j, n, k]
 
 
 @njit(cache=True)
 def _append_range(index, lo, hi):
-    """``index`` followed by ``lo..hi-1`` (all larger than its entries)."""
+    """``index`` followed by ``lo..hi-1``."""
     out = np.empty(index.size + hi - lo, dtype=np.int64)
     out[: index.size] = index
     for j in range(hi - lo):
@@ -191,55 +197,64 @@ def _append_range(index, lo, hi):
 
 
 @njit(cache=True)
-def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data,
-             route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases):
+def run_days(t0, t1, first_rec, n, n_live, head, people, day_start, w, base_keys, counts, flows, data, scratch,
+             held, route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases, sleep):
     """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
     place, caravan flag and identity of the days' new people, ``day_start`` where each day
-    begins; written into the table's free rows from ``n`` on), the pass, the asylum queue
-    (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
-    it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record.
-    ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for it is the one Python
-    calls (a constant here, like a literal ``0``, would compile the pass a second time).
+    begins; written into the table's free rows from ``n`` on), the people the calendar
+    (``head``) has due, the pass, the asylum queue (``capacity`` decisions a day, the fraction
+    taken when ``capacity_u`` of the day is below it), US interior enforcement (``pool``: see
+    ``us_interior.InteriorPool``), the record (``data``, or ``scratch`` on days not recorded;
+    ``held``: the stocks' running totals), the calendar. ``n_live``: people in the simulation
+    (in the calendar). ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for
+    it is the one Python calls (a constant here, like a literal ``0``, would compile the pass a
+    second time). ``sleep``: people sleep between events (else everyone is due every day).
 
     ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
     before a day starts, when the interior heaps might overflow that day. Returns (next day,
-    rows in use, index of people still in the simulation, agent-days added)."""
+    rows in use, people in the simulation, agent-days added, person-days processed: the
+    events)."""
     cum, heap_thr, heap_slot, heap_n = pool
     a = w.agents
-    agent_days = 0
+    agent_days = events = 0
     for tick in range(t0, t1):
         j = tick - t0
         lo, hi = day_start[j], day_start[j + 1]
-        if heap_n.max() + live_index.size + (hi - lo) > heap_thr.shape[1]:
-            return tick, n, live_index, agent_days
+        if heap_n.max() + n_live + (hi - lo) > heap_thr.shape[1]:
+            return tick, n, n_live, agent_days, events
         rec = tick >= first_rec
         keys = day_keys(base_keys, tick)
-        add_rows(a, n, people, lo, hi)           # the day's new people (their draws: in the pass)
-        live = _append_range(live_index, n, n + hi - lo)
+        add_rows(a, n, people, lo, hi, tick)           # the day's new people (their draws: in the pass)
+        today = _append_range(calendar.pop(head, a, tick), n, n + hi - lo)
         new_from = np.uint64(n)
         n += hi - lo
 
-        flags = np.zeros(live.size, dtype=np.uint8)
-        if parallel and live.size > parallel_min:
-            day_pass(live, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec,
-                     new_from)
+        flags = np.zeros(today.size, dtype=np.uint8)
+        if parallel and today.size > parallel_min:
+            day_pass(today, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec, tick,
+                     sleep, new_from, True)
         else:
-            pass_chunk(np.int64(0), live.size, live, phases, w.agents, w.params, w.places, keys, counts[0], flows[0],
-                       flags, rec, new_from)
+            pass_chunk(np.int64(0), today.size, today, phases, w.agents, w.params, w.places, keys, counts[0],
+                       flows[0], flags, rec, tick, sleep, new_from, True)
 
-        d = Day(keys, counts[0], flows[0], flags, rec)
-        cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
+        d = Day(keys, counts[0], flows[0], flags, rec, tick, sleep)
+        cands = flagged(today, flags, FLAG_CANDIDATE)         # the asylum queue
         if cands.size:
             n_done = asylum.decisions_today(cands.size, capacity, capacity_u[j])
             if n_done:
                 asylum.decide(cands, n_done, w, d, True)
+                for c in range(cands.size):                   # those decided on: the plan of their new status
+                    calendar.plan(cands[c], 0, w, d)
 
-        entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
+        entrants = flagged(today, flags, FLAG_ADMITTED)       # US interior enforcement
         interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
-        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, live, True)
-        everyone = merge_sorted(live, revived) if revived.size else live
+        back = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, True)
         if rec:
-            reduce_counts(counts, flows, data[tick - first_rec], route_flows)
-        agent_days += everyone.size
-        live_index = compact(everyone, a.live)
-    return t1, n, live_index, agent_days
+            reduce_counts(counts, flows, data[tick - first_rec], route_flows, held)
+        else:
+            reduce_counts(counts, flows, scratch, route_flows, held)
+            scratch[...] = 0
+        agent_days += n_live + (hi - lo) + back.size
+        events += today.size + back.size
+        n_live += (hi - lo) + back.size - schedule(head, a, today) - schedule(head, a, back)
+    return t1, n, n_live, agent_days, events

@@ -284,7 +284,8 @@ def warm_up() -> None:
     runner, nobody = sim.runner, np.zeros(0, dtype=np.int64)
     with np.errstate(over="ignore"):        # the hashing overflows by design (plain-Python reference)
         keys, w = day.day_keys(runner.base_keys, 0), runner.world(sim)
-        runner._pass(True, nobody, day.PHASE_BIT["record"], w, keys, np.zeros(0, dtype=np.uint8), False)
+        for phases in sorted(day.PHASE_BIT.values()):
+            runner._pass(True, nobody, phases, w, keys, np.zeros(0, dtype=np.uint8), False, 0, 0)
         asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], np.zeros(0, dtype=np.uint8),
-                                        False), False)
+                                        False, 0, True), False)
         asylum.decisions_today(0, 1.0, 0.0)

@@ -3,7 +3,8 @@
 A rule receives ``w`` (the world of :mod:`.world`: ``w.agents`` columns, ``w.params``,
 ``w.places``, ``w.streams`` and ``w.indicators`` ids) and ``d`` (the day: ``d.keys`` per stream
 and sub-draw, this thread's ``d.counts`` and ``d.flows``, the day's ``d.flags``, ``d.rec``:
-whether the day is recorded). Draws are :func:`corridor.rng.hash_uniform` keyed by the
+whether the day is recorded, ``d.tick``: the day, ``d.sleep``: whether people sleep between
+events, see :mod:`.mechanisms.calendar`). Draws are :func:`corridor.rng.hash_uniform` keyed by the
 person's stable identity, so they never depend on the thread or the order of people.
 """
 
@@ -17,15 +18,15 @@ from numba import njit
 from ...rng_kernels import unif
 from .states import Status
 
-__all__ = ["Day", "draw", "bern", "hit", "count", "set_status", "resume", "chosen", "FLAG_CANDIDATE",
-           "FLAG_ADMITTED"]
+__all__ = ["Day", "draw", "bern", "hit", "waited", "waited_hazard", "STAGES", "count", "set_status", "resume", "chosen",
+           "FLAG_CANDIDATE", "FLAG_ADMITTED"]
 
 HAZARD_MARGIN = 1.000001   # -expm1(-h) <= h: a draw above h * margin is never a hit (no expm1 needed)
 #: per person and day (``d.flags[i]``): waits for an asylum decision; entered the US
 FLAG_CANDIDATE, FLAG_ADMITTED = 1, 2
 
 #: The day as a rule sees it (built per chunk of people: ``counts``/``flows`` are the thread's).
-Day = namedtuple("Day", ["keys", "counts", "flows", "flags", "rec"])
+Day = namedtuple("Day", ["keys", "counts", "flows", "flags", "rec", "tick", "sleep"])
 
 
 @njit(cache=True, _nrt=False)
@@ -51,6 +52,39 @@ def hit(u, hazard):
     if not u < hazard * HAZARD_MARGIN:
         return False
     return u < -math.expm1(-hazard)
+
+
+#: The events a sleeper can meet, in the day's order: ``waited`` takes their index, and the
+#: calendar (``mechanisms/calendar.py``) stores the first one of an event day in ``first_event``.
+STAGES = ("gives up", "sets off", "detected", "attacked", "leaves the asylum queue")
+STOP, SET_OFF, DETECT, PREY, LEAVE = range(len(STAGES))
+
+
+@njit(cache=True, _nrt=False)
+def waited(d, a, s, stream, stage, p):
+    """Whether event ``stage`` (of :data:`STAGES`; daily chance ``p``, drawn from ``stream``)
+    happens to person ``s`` today: ``bern``, except on a day the calendar woke them for an
+    event (``a.first_event[s]``: the stage of the day's first event), when the events of
+    earlier stages do not happen and that one does (later ones are drawn as usual)."""
+    first = a.first_event[s]
+    if first >= 0:
+        if stage < first:
+            return False
+        if stage == first:
+            return True
+    return bern(d, stream, a.uid[s], p)
+
+
+@njit(cache=True, _nrt=False)
+def waited_hazard(d, a, s, stream, stage, hazard):
+    """:func:`waited` for an event under a day's integrated hazard (``hit``)."""
+    first = a.first_event[s]
+    if first >= 0:
+        if stage < first:
+            return False
+        if stage == first:
+            return True
+    return hazard > 0 and hit(unif(d.keys[stream, 0], a.uid[s]), hazard)
 
 
 @njit(cache=True, _nrt=False)

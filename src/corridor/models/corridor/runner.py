@@ -1,10 +1,14 @@
 """Python glue around the compiled day (:mod:`.day`): packing the world, cutting a run into
-blocks of days, timings.
+blocks of days, the calendar's state between blocks, timings.
 
 A run is cut into blocks of days that share the levers, the month and the year; each block is
-one call of :func:`.day.run_days` (new people, the fused pass, the coupled mechanisms, the
-record, day after day). The block's new people are drawn beforehand (departures'
-aggregate counts).
+one call of :func:`.day.run_days` (new people, the people due, the fused pass, the coupled
+mechanisms, the record, the calendar, day after day). The block's new people are drawn
+beforehand (departures' aggregate counts). When the levers change, everyone asleep wakes
+(:func:`.mechanisms.calendar.wake_all`).
+
+``CORRIDOR_SCHEDULE=daily`` (or ``CompiledDay(sim, sleep=False)``) has everyone due every day:
+the per-day design, for comparison (same law, other draws; slower).
 
 Timings: a block runs the phases together, so one day in ``PHASE_SAMPLE_EVERY`` runs them
 one pass at a time (same results) to measure each phase's share; the blocks' time is split by
@@ -13,6 +17,7 @@ those shares.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -21,17 +26,30 @@ import numpy as np
 
 from ...engine import Simulation
 from . import day
-from .mechanisms import asylum, departures
+from .mechanisms import asylum, calendar, departures
 from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE
 from .world import INDICATOR_IDS, STREAM_IDS, STREAMS, Params, World, agents_of, pack_params
 
-__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY"]
+__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY", "SCHEDULES", "schedule_from_env"]
 
 CHUNK = 2048                 # people per parallel work item
 PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
 PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per-phase timings)
-assert day.PASS[-1].name == "record", "the record step ends the pass (the coupled steps run before it)"
+assert [m.name for m in day.PASS[-2:]] == ["record", "calendar"], \
+    "the record step and the calendar's plan end the pass (the coupled steps run before them)"
+SCHEDULES = ("events", "daily")     # people sleep between events; everyone every day (the per-day design)
+
+
+def schedule_from_env() -> bool:
+    """Whether people sleep between events: ``CORRIDOR_SCHEDULE`` (``events``, the default, or
+    ``daily``)."""
+    value = os.environ.get("CORRIDOR_SCHEDULE", "events").strip().lower() or "events"
+    if value not in SCHEDULES:
+        from ...errors import UserInputError
+        raise UserInputError(f"CORRIDOR_SCHEDULE={value!r} is not a schedule", at="CORRIDOR_SCHEDULE",
+                             expected=" or ".join(SCHEDULES))
+    return value == "events"
 
 
 def people_arrays(people: departures.NewPeople | None) -> tuple:
@@ -47,7 +65,8 @@ class CompiledDay:
 
     name = "compiled"
 
-    def __init__(self, sim: Simulation, *, phase_sample_every: int = PHASE_SAMPLE_EVERY) -> None:
+    def __init__(self, sim: Simulation, *, phase_sample_every: int = PHASE_SAMPLE_EVERY,
+                 sleep: bool | None = None) -> None:
         self.base_keys = np.array([sim.streams.key(name) for name in STREAMS], dtype=np.uint64)
         rec = sim.recorder
         threads = numba.config.NUMBA_NUM_THREADS     # thread ids in parallel regions are below this
@@ -59,11 +78,23 @@ class CompiledDay:
         self._version: object = None
         self._params: Params | None = None
         self.pool = interior.InteriorPool(len(sim.nationalities))
+        self.sleep = schedule_from_env() if sleep is None else bool(sleep)
+        self.calendar = np.full(calendar.RING, -1, dtype=np.int64)   # day buckets (see the calendar)
+        self.n_live = 0                                              # people in the calendar
+        self.held = np.zeros((day.STOCK_ROWS.size, rec.n_nat, rec.n_loc), dtype=np.int64)  # stocks now
+        self.scratch = np.zeros(rec.data.shape[1:], dtype=rec.data.dtype)   # the record of a day not kept
+        self.events = 0                   # person-days processed (the people due, day after day)
+        self.compiled_seconds = 0.0       # time in compiled blocks of days
 
     def params(self, sim: Simulation) -> Params:
-        """The compiled parameters for the levers in force (repacked when they change)."""
+        """The compiled parameters for the levers in force (repacked when they change; then
+        everyone asleep wakes, caught up under the levers they slept under)."""
         version = sim.levers.version
         if self._params is None or self._version != version:
+            if self._params is not None and self.sleep and self.n_live:
+                old = World(agents_of(sim.agents), self._params, sim.world.places, STREAM_IDS, INDICATOR_IDS)
+                with _hashing():
+                    calendar.wake_all(self.calendar, old, sim.tick)
             self._params = pack_params(sim.levers, sim.world.places)
             self._version = version
         return self._params
@@ -78,40 +109,43 @@ class CompiledDay:
                 self._run_block(sim, tick, tick + 1)
             else:
                 self._day_phase_by_phase(sim, tick)
+        self._publish_live(sim, tick + 1)
 
     def _day_phase_by_phase(self, sim: Simulation, tick: int) -> None:
-        """One day with each per-person rule a pass of its own, timed; the record step comes
-        after the coupled mechanisms. Same results as a compiled day."""
+        """One day with each per-person rule a pass of its own, timed; the record step (and the
+        calendar's plan) comes after the coupled mechanisms. Same results as a compiled day."""
         timings, clock = sim.timings, time.perf_counter
         a, rec = sim.agents, sim.recorder
         recording = tick >= rec.first_tick
         self._fit_buffers()
         t0 = clock()
+        sim.tick = tick
         keys = day.day_keys(self.base_keys, tick)
         out = departures.new_people_days(sim, tick, tick + 1)
         new = 0 if out is None else int(out[1][-1])
         a.reserve(new)
         w = self.world(sim)
+        first = a.n
+        due = calendar.pop(self.calendar, w.agents, tick)
         if new:
-            first = a.n
-            day.add_rows(w.agents, first, people_arrays(out[0]), 0, new)
+            day.add_rows(w.agents, first, people_arrays(out[0]), 0, new, tick)
             a.commit(first + new)
-            day.new_people(first, a.n, w, keys, self.counts[0], recording)
-        live = sim.live_slots()
+            day.new_people(first, a.n, w, keys, self.counts[0], recording, tick)
+        today = np.concatenate([due, np.arange(first, first + new, dtype=np.int64)])
         # not a share: a day's departures can be one-off (a crowd leaving on day 0) and would
         # then weigh on every block
         _add(timings, "departures", clock() - t0)
 
-        flags = np.zeros(live.size, dtype=np.uint8)
-        parallel = live.size > PARALLEL_MIN and numba.get_num_threads() > 1
-        for m in day.PASS[:-1]:
+        flags = np.zeros(today.size, dtype=np.uint8)
+        parallel = today.size > PARALLEL_MIN and numba.get_num_threads() > 1
+        for m in day.PASS[:-2]:
             t = clock()
-            self._pass(parallel, live, day.PHASE_BIT[m.name], w, keys, flags, recording)
+            self._pass(parallel, today, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
             self._time(timings, m.name, clock() - t)
         t2 = clock()
 
-        d = day.Day(keys, self.counts[0], self.flows[0], flags, recording)
-        cands = day.flagged(live, flags, FLAG_CANDIDATE)
+        d = day.Day(keys, self.counts[0], self.flows[0], flags, recording, tick, self.sleep)
+        cands = day.flagged(today, flags, FLAG_CANDIDATE)
         if cands.size:
             capacity, u = asylum.daily_capacity(sim, tick, tick + 1)
             n_done = asylum.decisions_today(cands.size, capacity, u[0])
@@ -120,22 +154,29 @@ class CompiledDay:
         t3 = clock()
         self._time(timings, "asylum", t3 - t2)
 
-        entrants = day.flagged(live, flags, FLAG_ADMITTED)
+        entrants = day.flagged(today, flags, FLAG_ADMITTED)
         if self.pool.room() < entrants.size:
             self.pool.grow(int(self.pool.size.max(initial=0)) + entrants.size)
         cum, thr, slot, size = self.pool.arrays()
         interior.admit(entrants, w, d, cum, thr, slot, size)
-        revived = interior.arrest_and_remove(w, d, cum, thr, slot, size, live, False)
-        everyone = day.merge_sorted(live, revived) if revived.size else live
+        back = interior.arrest_and_remove(w, d, cum, thr, slot, size, False)
         t4 = clock()
         self._time(timings, interior.MECHANISM.name, t4 - t3)
 
-        self._pass(parallel, everyone, day.PHASE_BIT["record"], w, keys, flags, recording)
-        if recording:
-            day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick], rec.route_flows)
-        sim.agent_days += int(everyone.size)
-        sim._live = (day.compact(everyone, a.live), a.n, tick + 1)     # who is still in tomorrow
-        self._time(timings, "record", clock() - t4)
+        everyone = np.concatenate([today, back])
+        for m in day.PASS[-2:]:
+            t = clock()
+            self._pass(parallel, everyone, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
+            self._time(timings, m.name, clock() - t)
+        t4 = clock()
+        day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick] if recording else self.scratch,
+                          rec.route_flows, self.held)
+        self.scratch[...] = 0
+        sim.agent_days += self.n_live + new + int(back.size)
+        self.events += int(today.size + back.size)
+        self.n_live += new + int(back.size) - day.schedule(self.calendar, w.agents, today) \
+            - day.schedule(self.calendar, w.agents, back)
+        self._time(timings, "calendar", clock() - t4)
 
     def _time(self, timings: dict[str, float], name: str, seconds: float) -> None:
         _add(timings, name, seconds)
@@ -146,6 +187,14 @@ class CompiledDay:
         in one compiled call each, except the days sampled for the per-phase timings."""
         with _hashing():
             self._run(sim, progress)
+        self._publish_live(sim, sim.n_ticks)
+
+    @staticmethod
+    def _publish_live(sim: Simulation, next_tick: int) -> None:
+        """The engine's index of people in the simulation (``Simulation.live_slots``), for
+        readers after the run (the calendar is the index during it)."""
+        a = sim.agents
+        sim._live = (np.flatnonzero(a.live[: a.n]).astype(np.int64), a.n, next_tick)
 
     def _run(self, sim: Simulation, progress: Callable[[int, int], None] | None) -> None:
         n_ticks = sim.n_ticks
@@ -177,29 +226,32 @@ class CompiledDay:
         t_start = time.perf_counter()
         a, rec = sim.agents, sim.recorder
         self._fit_buffers()
+        sim.tick = t0
         out = departures.new_people_days(sim, t0, t1)
         people = people_arrays(None if out is None else out[0])
         day_start = np.zeros(t1 - t0 + 1, dtype=np.int64) if out is None else out[1]
         a.reserve(int(day_start[-1]))
         w = self.world(sim)
         capacity, capacity_u = asylum.daily_capacity(sim, t0, t1)
-        sim.tick = t0
-        live = sim.live_slots()
         parallel = numba.get_num_threads() > 1
         tick, n = t0, a.n
         while tick < t1:
+            t_call = time.perf_counter()
             first = int(day_start[tick - t0])
-            tick_next, n, live, agent_days = day.run_days(
-                tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people), day_start[tick - t0:] - first,
-                w, self.base_keys, self.counts, self.flows, rec.data, rec.route_flows, self.pool.arrays(),
-                capacity, capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel, day.ALL_PHASES)
+            tick_next, n, self.n_live, agent_days, events = day.run_days(
+                tick, t1, rec.first_tick, n, self.n_live, self.calendar, tuple(x[first:] for x in people),
+                day_start[tick - t0:] - first, w, self.base_keys, self.counts, self.flows, rec.data, self.scratch,
+                self.held, rec.route_flows, self.pool.arrays(), capacity, capacity_u[tick - t0:], CHUNK,
+                PARALLEL_MIN, parallel, day.ALL_PHASES, self.sleep)
             a.commit(n)
             sim.agent_days += int(agent_days)
+            self.events += int(events)
+            self.compiled_seconds += time.perf_counter() - t_call
             if tick_next < t1:                               # the interior heaps need more room
-                self.pool.grow(int(self.pool.size.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
+                self.pool.grow(int(self.pool.size.max(initial=0)) + self.n_live
+                               + int(day_start[-1] - day_start[0]))
             tick = tick_next
         sim.tick = t1 - 1
-        sim._live = (live, a.n, t1)
         # the block ran every phase at once: its time is shared as on the days run phase by phase
         seconds, total = time.perf_counter() - t_start, sum(self._sampled.values()) or 1.0
         for name, share in self._sampled.items():
@@ -211,13 +263,15 @@ class CompiledDay:
             self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
             self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
 
-    def _pass(self, parallel, live, phases, w, keys, flags, recording) -> None:
+    def _pass(self, parallel, slots, phases, w, keys, flags, recording, tick, new_from) -> None:
+        """One pass of ``phases`` over ``slots`` (people from slot ``new_from`` on left home
+        today: their draws were made already)."""
+        args = (phases, w.agents, w.params, w.places, keys)
+        rest = (flags, recording, tick, self.sleep, np.uint64(new_from), False)
         if parallel:
-            day.day_pass(live, CHUNK, phases, w.agents, w.params, w.places, keys, self.counts, self.flows, flags,
-                         recording, day.NOBODY_NEW)
+            day.day_pass(slots, CHUNK, *args, self.counts, self.flows, *rest)
         else:
-            day.pass_chunk(0, live.size, live, phases, w.agents, w.params, w.places, keys, self.counts[0],
-                           self.flows[0], flags, recording, day.NOBODY_NEW)
+            day.pass_chunk(0, slots.size, slots, *args, self.counts[0], self.flows[0], *rest)
 
 
 def _hashing():

@@ -21,7 +21,7 @@ from ....indicators import Indicator
 from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
-from ..person import FLAG_CANDIDATE, bern, count, set_status
+from ..person import FLAG_CANDIDATE, LEAVE, bern, count, set_status, waited
 from ..states import DOCUMENTS, Status
 from .record import stock
 
@@ -31,12 +31,33 @@ REFUGEE = DOCUMENTS.index("refugee")
 
 
 @njit(cache=True, inline="always")
+def may_apply(s, w):
+    """Someone in transit at a place with an asylum office who has not applied yet (and has no
+    visa or refugee status)."""
+    a = w.agents
+    return a.status[s] == Status.TRANSIT and a.route[s] < 0 and a.applied_asylum[s] == 0 \
+        and not (a.documents[s] == VISA or a.documents[s] == REFUGEE) and w.places.is_asylum_office[a.loc[s]]
+
+
+@njit(cache=True, inline="always")
+def abandon_probability(w):
+    """Daily chance that an applicant leaves the queue."""
+    return w.params.asylum_abandon_per_day
+
+
+@njit(cache=True, inline="always")
+def days_to_candidate(s, w):
+    """Days from today until an applicant's case can be decided (0: it can be today)."""
+    wait = w.params.asylum_min_days - np.float64(w.agents.days_in_status[s])
+    return 0 if wait <= 0 else int(np.ceil(wait))
+
+
+@njit(cache=True, inline="always")
 def apply_or_wait(s, i, w, d):
     """Someone at an asylum office may apply; applicants may abandon, or join today's queue."""
     a, p, k = w.agents, w.params, w.streams
     n = a.nationality[s]
-    if a.status[s] == Status.TRANSIT and a.route[s] < 0 and a.applied_asylum[s] == 0 \
-            and not (a.documents[s] == VISA or a.documents[s] == REFUGEE) and w.places.is_asylum_office[a.loc[s]]:
+    if may_apply(s, w):
         prob = p.caravan_asylum_apply_probability if a.caravan[s] > 0 else p.asylum_apply_probability[n]
         a.applied_asylum[s] = 1
         if bern(d, k.asylum_apply, a.uid[s], prob):
@@ -44,10 +65,10 @@ def apply_or_wait(s, i, w, d):
             a.documents[s] = RECEIPT
             set_status(a, s, Status.ASYLUM_MX)
     if a.status[s] == Status.ASYLUM_MX:
-        if bern(d, k.asylum_abandon, a.uid[s], p.asylum_abandon_per_day):
+        if waited(d, a, s, k.asylum_abandon, LEAVE, abandon_probability(w)):
             a.documents[s] = 0
             set_status(a, s, Status.TRANSIT)
-        elif np.float64(a.days_in_status[s]) >= p.asylum_min_days:
+        elif days_to_candidate(s, w) == 0:
             d.flags[i] |= FLAG_CANDIDATE
 
 
@@ -164,6 +185,6 @@ MECHANISM = Mechanism(
     rule=apply_or_wait,
     coupled=(decide,),
     reads=("status", "route", "applied_asylum", "documents", "loc", "caravan", "nationality", "uid",
-           "days_in_status"),
+           "days_in_status", "first_event"),
     writes=("applied_asylum", "documents", "status", "days_in_status", "live", "route"),
 )

@@ -21,7 +21,7 @@ from ....indicators import Indicator
 from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
-from ..person import bern, count, draw, hit, resume, set_status
+from ..person import DETECT, bern, count, resume, set_status, waited_hazard
 from ..states import DOCUMENTS, GROUPS, Status
 from . import predation
 
@@ -58,9 +58,26 @@ def leg_hazard(s, w, r, m, km, factor):
 
 
 @njit(cache=True, inline="always")
+def exposed(status):
+    """Statuses in which Mexico's migration authority may detect someone."""
+    return status == Status.TRANSIT or status == Status.WAITING_NORTH
+
+
+@njit(cache=True, inline="always")
+def waiting_hazard(s, w):
+    """The day's detection hazard of someone at a place (not on a route) in Mexico."""
+    a, p, g = w.agents, w.params, w.places
+    here = a.loc[s]
+    if a.route[s] >= 0 or not g.in_mexico[here]:
+        return 0.0
+    return p.mx_detection_waiting_per_day[g.zone_of[here]] * person_factor(s, w) \
+        * document_factor(s, w, g.region[here])
+
+
+@njit(cache=True, inline="always")
 def detain_or_deport(s, i, w, d):
     """The day's detentions (from the exposure of travel and waiting) and deportations."""
-    a, p, g, k, x = w.agents, w.params, w.places, w.streams, w.indicators
+    a, p, k, x = w.agents, w.params, w.streams, w.indicators
     n = a.nationality[s]
     ident = a.uid[s]
     if a.status[s] == Status.DETAINED_MX and a.timer[s] <= 0:
@@ -72,14 +89,10 @@ def detain_or_deport(s, i, w, d):
             a.timer[s] = round(p.retry_wait_days_mx)
         else:
             resume(w, s)
-    st = a.status[s]
-    if not (st == Status.TRANSIT or st == Status.WAITING_NORTH):
+    if not exposed(a.status[s]):
         return
-    hazard = np.float64(a.exposure_detect[s])
     here = a.loc[s]
-    waiting = (1.0 if a.route[s] < 0 and g.in_mexico[here] else 0.0) * p.mx_detection_waiting_per_day[g.zone_of[here]]
-    hazard = hazard + waiting * person_factor(s, w) * document_factor(s, w, g.region[here])
-    if not (hazard > 0 and hit(draw(d, k.detect, ident), hazard)):
+    if not waited_hazard(d, a, s, k.detect, DETECT, np.float64(a.exposure_detect[s]) + waiting_hazard(s, w)):
         return
     a.route[s] = -1
     a.progress[s] = 0.0
@@ -164,7 +177,7 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=detain_or_deport,
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_detect", "route", "caravan", "documents",
-           "card_days", "money", "robbed_usd", "group"),
+           "card_days", "money", "robbed_usd", "group", "first_event"),
     writes=("loc", "documents", "status", "days_in_status", "live", "route", "timer", "progress", "money",
             "robbed_usd", "applied_asylum"),
 )

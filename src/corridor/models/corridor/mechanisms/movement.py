@@ -19,7 +19,7 @@ from ....network import MODES
 from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
-from ..person import bern, count, draw, set_status
+from ..person import SET_OFF, STOP, bern, count, draw, set_status, waited
 from ..states import DOCUMENTS, Status, normalised_cum
 from . import enforcement, predation
 
@@ -88,21 +88,38 @@ def _start_leg(s, w, d, leg):
 
 
 @njit(cache=True, inline="always")
+def stop_probability(s, w):
+    """Daily chance that someone in transit stops trying."""
+    return w.params.transit_stop_per_day[w.places.zone_of[w.agents.loc[s]]]
+
+
+@njit(cache=True, inline="always")
+def set_off_probability(s, w):
+    """Daily chance that someone in transit between legs sets off."""
+    p = w.params
+    return p.caravan_move_probability if w.agents.caravan[s] > 0 else p.daily_move_probability[
+        w.places.zone_of[w.agents.loc[s]]]
+
+
+@njit(cache=True, inline="always")
+def leg_speed(s, w):
+    """Km a day on the person's current leg (route and mode)."""
+    return w.params.speed[w.agents.route[s], w.agents.mode[s]]
+
+
+@njit(cache=True, inline="always")
 def travel(s, i, w, d):
     """A day of someone in transit: stop trying, rest, or travel one or more legs."""
     a, p, g, x = w.agents, w.params, w.places, w.indicators
     if a.status[s] != Status.TRANSIT:
         return
     n = a.nationality[s]
-    zone = g.zone_of[a.loc[s]]
-    if bern(d, w.streams.transit_stop, a.uid[s], p.transit_stop_per_day[zone]):
+    if waited(d, a, s, w.streams.transit_stop, STOP, stop_probability(s, w)):
         count(d, x.gave_up, n, a.loc[s])
         set_status(a, s, Status.GAVE_UP)
         return
-    move_p = p.caravan_move_probability if a.caravan[s] > 0 else p.daily_move_probability[zone]
-    # rest = at a place and u >= move_p; the draw only matters strictly between 0 and 1
-    if a.route[s] < 0 and (move_p <= 0 or (move_p < 1 and draw(d, w.streams.set_off, a.uid[s]) >= move_p)):
-        return
+    if a.route[s] < 0 and not waited(d, a, s, w.streams.set_off, SET_OFF, set_off_probability(s, w)):
+        return                                 # rests today
     det_f = enforcement.person_factor(s, w)
     prey_f = predation.person_factor(s, w)
     time_left = 1.0
@@ -226,7 +243,7 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=travel,
     reads=("status", "nationality", "loc", "uid", "caravan", "route", "money", "mode", "progress", "documents",
-           "exposure_detect", "exposure_prey", "group", "card_days"),
+           "exposure_detect", "exposure_prey", "group", "card_days", "first_event"),
     writes=("status", "days_in_status", "live", "route", "mode", "progress", "loc", "documents", "card_days",
             "exposure_detect", "exposure_prey", "timer"),
 )

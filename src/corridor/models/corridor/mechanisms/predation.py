@@ -21,7 +21,7 @@ from ....indicators import Indicator
 from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Column, Mechanism, Stream
-from ..person import bern, chosen, count, draw, hit, resume, set_status
+from ..person import PREY, bern, chosen, count, draw, resume, set_status, waited_hazard
 from ..states import Status, normalised_cum
 
 ROBBERY, KIDNAPPING, KILLING = 0, 1, 2      # OUTCOMES
@@ -58,9 +58,25 @@ def take_money(s, w, share, at_least):
 
 
 @njit(cache=True, inline="always")
+def exposed(status):
+    """Statuses in which criminals may attack someone."""
+    return status == Status.TRANSIT or status == Status.WAITING_NORTH or status == Status.ASYLUM_MX \
+        or status == Status.RETURNED_BY_MX or status == Status.RETURNED_BY_US
+
+
+@njit(cache=True, inline="always")
+def waiting_hazard(s, w):
+    """The day's predation hazard of someone at a place (not on a route)."""
+    a = w.agents
+    if a.route[s] >= 0:
+        return 0.0
+    return w.params.predation_waiting_per_day[w.places.zone_of[a.loc[s]]] * person_factor(s, w)
+
+
+@njit(cache=True, inline="always")
 def attack(s, i, w, d):
     """The day's crimes (from the exposure of travel and waiting) and the end of kidnappings."""
-    a, p, g, k, x = w.agents, w.params, w.places, w.streams, w.indicators
+    a, p, k, x = w.agents, w.params, w.streams, w.indicators
     n = a.nationality[s]
     ident = a.uid[s]
     if a.status[s] == Status.KIDNAPPED and a.timer[s] <= 0:
@@ -70,15 +86,10 @@ def attack(s, i, w, d):
         else:
             take_money(s, w, 1.0, 0.0)         # set free without their money
             resume(w, s)
-    st = a.status[s]
-    if not (st == Status.TRANSIT or st == Status.WAITING_NORTH or st == Status.ASYLUM_MX
-            or st == Status.RETURNED_BY_MX or st == Status.RETURNED_BY_US):
+    if not exposed(a.status[s]):
         return
-    hazard = np.float64(a.exposure_prey[s])
     here = a.loc[s]
-    hazard = hazard + (1.0 if a.route[s] < 0 else 0.0) * p.predation_waiting_per_day[g.zone_of[here]] \
-        * person_factor(s, w)
-    if not (hazard > 0 and hit(draw(d, k.prey, ident), hazard)):
+    if not waited_hazard(d, a, s, k.prey, PREY, np.float64(a.exposure_prey[s]) + waiting_hazard(s, w)):
         return
     kind = chosen(draw(d, k.prey_kind, ident), p.outcome_cum)
     count(d, x.victimizations, n, here)
@@ -145,6 +156,6 @@ MECHANISM = Mechanism(
     derive=_derive,
     rule=attack,
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_prey", "route", "group", "documents",
-           "caravan", "money", "robbed_usd"),
+           "caravan", "money", "robbed_usd", "first_event"),
     writes=("status", "days_in_status", "live", "route", "money", "progress", "timer", "robbed_usd"),
 )

@@ -1,13 +1,17 @@
 """The day's record: stocks of people by status and place, then timers, visitor-card days,
 the day's hazard accumulators and days in status move on by one day.
 
-Runs last in the pass, for everyone still in the simulation. The coupled mechanisms (the
-asylum queue, US interior enforcement) run after the pass and change a few people whose
-record step has already run: they call :func:`stock` to move them from one stock to another.
+Runs last in the pass, for everyone processed today. Stocks are kept as running totals:
+a person is taken out of their stock when their day starts (:mod:`.calendar`) and put back
+in at its end, so people asleep between events stay counted where they are. The coupled
+mechanisms (the asylum queue, US interior enforcement) run after the pass and change a few
+people whose record step has already run: they call :func:`stock` to move them from one
+stock to another. The days someone sleeps through are caught up on waking (:func:`skip`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
@@ -17,9 +21,8 @@ from ..states import Status
 
 @njit(cache=True, inline="always")
 def stock(s, w, d, delta):
-    """Count person ``s`` (``delta`` +1, or -1 to take them out) in the stocks of their status."""
-    if not d.rec:
-        return
+    """Count person ``s`` (``delta`` +1, or -1 to take them out) in the stocks of their status
+    (a change to the running totals: counted on every day, recorded or not)."""
     a, g, x = w.agents, w.places, w.indicators
     st, n, here = a.status[s], a.nationality[s], a.loc[s]
     zone = g.zone_of[here]
@@ -57,6 +60,19 @@ def _card_and_exposures(a, s):
         a.exposure_detect[s] = 0.0
     if a.exposure_prey[s] != 0:
         a.exposure_prey[s] = 0.0
+
+
+@njit(cache=True, inline="always")
+def skip(a, s, days):
+    """``days`` days without events (slept through): what that many record steps do to the
+    timers, the visitor card and the days in status (the hazards were 0 on those days)."""
+    if days <= 0:
+        return
+    t = a.timer[s]
+    a.timer[s] = t - days if t > days else 0
+    t = a.card_days[s]
+    a.card_days[s] = t - days if t > days else 0
+    a.days_in_status[s] = min(np.int64(a.days_in_status[s]) + days, 32767)
 
 
 @njit(cache=True, inline="always")

@@ -26,6 +26,7 @@ from ....params import ParamSpec as P
 from ....rng_kernels import unif
 from ..declare import Mechanism, Stream
 from ..person import bern, count
+from . import calendar
 from .border import remove
 from .record import catch_up
 
@@ -104,13 +105,14 @@ def _pop(heap_thr, heap_slot, heap_n, n):
 
 
 @njit(cache=True)
-def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, listed, recorded):
-    """One day of interior enforcement; returns the people removed (brought back into the
-    simulation, in slot order).
+def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, recorded):
+    """One day of interior enforcement; returns the people removed who were not in the day's
+    pass (brought back into the simulation, in slot order; those in it are back in the
+    simulation too, but already in the day's list).
 
-    ``recorded``: the day's record step has already run for the people in ``listed`` (sorted);
-    the people brought back get theirs here (those listed today, who entered the US today,
-    have had their visitor card day counted already)."""
+    ``recorded``: the day's record step has already run for the people in the pass; the people
+    brought back get theirs here, and the calendar's plan (those in the pass, who entered the
+    US today, have had their visitor card day counted already)."""
     a, p, x = w.agents, w.params, w.indicators
     any_due = False
     for n in range(cum.size):
@@ -141,14 +143,20 @@ def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, listed, recorded):
             count(d, x.us_removals, n, a.loc[s])
             out[n_out] = s
             n_out += 1
+    n_back = 0
     for j in range(n_out):
         s = out[j]
         a.live[s] = True
         remove(s, w, d, w.streams.interior_removal_route)
+        in_pass = a.seen[s] == d.tick
         if recorded:
-            k = np.searchsorted(listed, s)
-            catch_up(s, w, d, k < listed.size and listed[k] == s)
-    return out[:n_out]
+            catch_up(s, w, d, in_pass)
+            calendar.plan(s, 0, w, d)
+        if not in_pass:
+            a.seen[s] = d.tick
+            out[n_back] = s
+            n_back += 1
+    return out[:n_back]
 
 
 MECHANISM = Mechanism(

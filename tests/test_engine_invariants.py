@@ -41,7 +41,7 @@ def sim(tiny_sim):
 
 def test_phase_order():
     assert PHASES == ("policies", "departures", "movement", "enforcement", "predation", "asylum",
-                      "border", "interior", "record")
+                      "border", "interior", "record", "calendar")
 
 
 def test_run_is_busy(sim):

@@ -136,6 +136,19 @@ def test_a_run_that_would_not_fit_in_memory(tmp_path, tiny_dict):
     refused(write_yaml(tmp_path / "big.yaml", data), "big.yaml", "200,000,000 that fit in memory")
 
 
+def test_a_crowd_of_one_day_counts_one_day(make_scenario):
+    """The size check bounds the people each policy window sends, not the busiest day's rate
+    over the whole run: a million leaving on one day of a year-long run is a million (it was
+    refused as 365 million)."""
+    from corridor.models.corridor import build_simulation
+
+    sim = build_simulation(make_scenario(
+        end="2010-12-31", parameters={"departures_per_year": {"GTM": 365.25, "MEX": 0}},
+        policies=[{"name": "crowd", "start": "2010-03-01", "end": "2010-03-01",
+                   "scale": {"departure_multiplier": {"GTM": 1e6}}}]))
+    assert 1e6 <= sim.most_agents < 1.01e6
+
+
 # ---- YAML itself
 
 @pytest.mark.parametrize(("text", "words"), [

@@ -10,7 +10,8 @@ from corridor.models.corridor import build_simulation
 ROBBERS = {   # many robberies, and nothing else that money changes (all modes affordable)
     "predation_per_100km": {"*": 2.0}, "predation_waiting_per_day": {"*": 0.02},
     "predation_outcome_share": {"robbery_extortion": 1.0, "kidnapping": 0.0, "death": 0.0},
-    "official_extortion_probability": 0.0, "mode_min_money_usd": {"*": 0}, "robbery_loss_fraction": 0.5,
+    "official_extortion_probability": 0.0, "collusion_kidnap_probability": 0.0, "mode_min_money_usd": {"*": 0},
+    "robbery_loss_fraction": 0.5,
 }
 
 

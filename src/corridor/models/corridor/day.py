@@ -8,10 +8,9 @@ running phase by phase would. A pass (:func:`pass_chunk`, :func:`day_pass` in pa
 writes counts to per-thread integer buffers summed afterwards, so totals do not depend on the
 number of threads. Draws are keyed by identity, so they do not depend on the order either.
 
-:func:`run_days` runs whole days: new people's rows, the people the calendar has due today
-(:mod:`.mechanisms.calendar`: the others sleep until their next event), the pass, the asylum
-queue, US interior enforcement, the record, the calendar, many days per call (:mod:`.runner`
-cuts a run into blocks).
+:func:`run_days` runs whole days: new people's rows, the pass (people asleep until their next
+event are skipped: :mod:`.mechanisms.calendar`), the asylum queue, US interior enforcement, the
+record, many days per call (:mod:`.runner` cuts a run into blocks).
 
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python: the reference for reading
 and debugging (same numbers, bit for bit; ``tests/test_mechanisms.py``).
@@ -25,7 +24,7 @@ from numba import get_thread_id, njit, prange
 from ...rng_kernels import day_keys as _day_keys
 from .mechanisms import MECHANISMS, asylum, border, calendar, departures, enforcement, movement, predation, record
 from .mechanisms import us_interior as interior
-from .person import FLAG_ADMITTED, FLAG_CANDIDATE, Day
+from .person import FLAG_ADMITTED, FLAG_CANDIDATE, FLAG_SEEN, Day
 from .states import Status
 from .world import INDICATOR_IDS, INDICATORS, STREAM_IDS, World
 
@@ -71,33 +70,40 @@ def person(s, i, phases, w, d):
 # (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple;
 # the stream and indicator ids are constants of the declarations)
 @njit(cache=True, _nrt=False, error_model="numpy")
-def pass_chunk(lo, hi, slots, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
+def pass_chunk(lo, hi, slots, wake_at, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
                new_from, entry):
-    """The pass for ``slots[lo:hi]`` on day ``tick``. Their day starts with the first phase:
+    """The pass for ``slots[lo:hi]`` on day ``tick``, for those of them due today (``wake_at``:
+    each one's wake day, kept beside the list so that sleepers cost one read in memory order;
+    :mod:`.mechanisms.calendar`). Their day starts with the first phase:
     people in slots from ``new_from`` on left home today (with ``entry``: their departure
     draws here), the others wake (:func:`.calendar.wake`); it ends with the record phase and
     the calendar's plan of their next day (the last rule)."""
     w = World(agents, params, places, STREAM_IDS, INDICATOR_IDS)
     d = Day(keys, counts, flows, flags, rec, tick, sleep)
     for i in range(lo, hi):
+        if wake_at[i] > tick:
+            continue              # asleep: nothing can happen to them today
         s = np.uint64(slots[i])   # unsigned: no negative-index wraparound code
         if phases & 1:
+            flags[i] |= FLAG_SEEN
             if s < new_from:
                 calendar.wake(s, w, d)
             elif entry:
                 departures.new_person(s, w, d)
         person(s, i, phases, w, d)
+        if phases & 128:
+            wake_at[i] = agents.wake[s]
 
 
 @njit(cache=True, parallel=True)
-def day_pass(slots, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
+def day_pass(slots, wake_at, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
              new_from, entry):
     """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
     n_chunks = (slots.size + chunk - 1) // chunk
     for c in prange(n_chunks):
         t = get_thread_id()
         lo = c * chunk
-        pass_chunk(lo, min(lo + chunk, slots.size), slots, phases, agents, params, places, keys, counts[t],
+        pass_chunk(lo, min(lo + chunk, slots.size), slots, wake_at, phases, agents, params, places, keys, counts[t],
                    flows[t], flags, rec, tick, sleep, new_from, entry)
 
 
@@ -131,7 +137,7 @@ def add_rows(agents, n, people, lo, hi, tick):
 
 @njit(cache=True)
 def flagged(slots, flags, flag):
-    """Slots whose day flag has bit ``flag``, sorted (the coupled steps take people in slot order)."""
+    """Slots whose day flag has bit ``flag`` (in slot order)."""
     k = 0
     for i in range(slots.size):
         if flags[i] & flag:
@@ -142,21 +148,64 @@ def flagged(slots, flags, flag):
         if flags[i] & flag:
             out[k] = slots[i]
             k += 1
-    return np.sort(out)
+    return out
 
 
 @njit(cache=True)
-def schedule(head, a, slots):
-    """Put the people of ``slots`` still in the simulation in the calendar (at the day their
-    plan says); returns how many left it."""
-    left = 0
+def compact(slots, wake_at, live):
+    """The slots of people still in the simulation (``live``), in order, and their wake days."""
+    out = np.empty(slots.size, dtype=np.int64)
+    out_wake = np.empty(slots.size, dtype=np.int32)
+    k = 0
     for i in range(slots.size):
         s = slots[i]
-        if a.live[s]:
-            calendar.push(head, a, s)
-        else:
-            left += 1
-    return left
+        out[k] = s
+        out_wake[k] = wake_at[i]
+        k += 1 if live[s] else 0
+    return out[:k].copy(), out_wake[:k].copy()
+
+
+@njit(cache=True)
+def merge_sorted(index, wake_at, add, wake):
+    """The sorted union of a sorted index and a few sorted, distinct slots (block copies), with
+    the wake days: ``wake_at`` beside the index, ``wake[s]`` for the added."""
+    out = np.empty(index.size + add.size, dtype=np.int64)
+    out_wake = np.empty(index.size + add.size, dtype=np.int32)
+    i = k = 0
+    for j in range(add.size):
+        pos = np.searchsorted(index, add[j])
+        out[k:k + pos - i] = index[i:pos]
+        out_wake[k:k + pos - i] = wake_at[i:pos]
+        k += pos - i
+        i = pos
+        if i < index.size and index[i] == add[j]:
+            continue
+        out[k] = add[j]
+        out_wake[k] = wake[add[j]]
+        k += 1
+    out[k:k + index.size - i] = index[i:]
+    out_wake[k:k + index.size - i] = wake_at[i:]
+    k += index.size - i
+    return out[:k], out_wake[:k]
+
+
+@njit(cache=True)
+def refresh(index, wake_at, changed, wake):
+    """The wake days beside ``index`` of the people in ``changed`` (sorted) whose plan changed
+    after the pass (those in the index)."""
+    for j in range(changed.size):
+        pos = np.searchsorted(index, changed[j])
+        if pos < index.size and index[pos] == changed[j]:
+            wake_at[pos] = wake[changed[j]]
+
+
+@njit(cache=True)
+def seen(flags):
+    """How many people had their day (``FLAG_SEEN``)."""
+    k = 0
+    for i in range(flags.size):
+        k += 1 if flags[i] & FLAG_SEEN else 0
+    return k
 
 
 @njit(cache=True)
@@ -187,74 +236,94 @@ def reduce_counts(counts, flows, slab, route_flows, held):
 
 
 @njit(cache=True)
-def _append_range(index, lo, hi):
-    """``index`` followed by ``lo..hi-1``."""
+def _append_range(index, wake_at, lo, hi, tick):
+    """``index`` followed by ``lo..hi-1`` (all larger than its entries), due on day ``tick``."""
     out = np.empty(index.size + hi - lo, dtype=np.int64)
+    out_wake = np.empty(index.size + hi - lo, dtype=np.int32)
     out[: index.size] = index
+    out_wake[: index.size] = wake_at
     for j in range(hi - lo):
         out[index.size + j] = lo + j
+        out_wake[index.size + j] = tick
+    return out, out_wake
+
+
+@njit(cache=True)
+def wake_days(index, wake):
+    """The wake days of the people in ``index``."""
+    out = np.empty(index.size, dtype=np.int32)
+    for i in range(index.size):
+        out[i] = wake[index[i]]
     return out
 
 
 @njit(cache=True)
-def run_days(t0, t1, first_rec, n, n_live, head, people, day_start, w, base_keys, counts, flows, data, scratch,
+def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data, scratch,
              held, route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases, sleep):
     """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
     place, caravan flag and identity of the days' new people, ``day_start`` where each day
-    begins; written into the table's free rows from ``n`` on), the people the calendar
-    (``head``) has due, the pass, the asylum queue (``capacity`` decisions a day, the fraction
-    taken when ``capacity_u`` of the day is below it), US interior enforcement (``pool``: see
-    ``us_interior.InteriorPool``), the record (``data``, or ``scratch`` on days not recorded;
-    ``held``: the stocks' running totals), the calendar. ``n_live``: people in the simulation
-    (in the calendar). ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for
-    it is the one Python calls (a constant here, like a literal ``0``, would compile the pass a
-    second time). ``sleep``: people sleep between events (else everyone is due every day).
+    begins; written into the table's free rows from ``n`` on), the pass over the people in the
+    simulation (``live_index``, sorted; those asleep are skipped), the asylum queue
+    (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
+    it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record
+    (``data``, or ``scratch`` on days not recorded; ``held``: the stocks' running totals).
+    ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for it is the one
+    Python calls (a constant here, like a literal ``0``, would compile the pass a second time).
+    ``sleep``: people sleep between events (else everyone is due every day).
 
     ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
     before a day starts, when the interior heaps might overflow that day. Returns (next day,
-    rows in use, people in the simulation, agent-days added, person-days processed: the
-    events)."""
+    rows in use, index of people still in the simulation, agent-days added, person-days
+    processed: the events)."""
     cum, heap_thr, heap_slot, heap_n = pool
     a = w.agents
     agent_days = events = 0
+    wake_at = wake_days(live_index, a.wake)
     for tick in range(t0, t1):
         j = tick - t0
         lo, hi = day_start[j], day_start[j + 1]
-        if heap_n.max() + n_live + (hi - lo) > heap_thr.shape[1]:
-            return tick, n, n_live, agent_days, events
+        if heap_n.max() + live_index.size + (hi - lo) > heap_thr.shape[1]:
+            return tick, n, live_index, agent_days, events
         rec = tick >= first_rec
         keys = day_keys(base_keys, tick)
         add_rows(a, n, people, lo, hi, tick)           # the day's new people (their draws: in the pass)
-        today = _append_range(calendar.pop(head, a, tick), n, n + hi - lo)
+        live, wake_at = _append_range(live_index, wake_at, n, n + hi - lo, tick)
         new_from = np.uint64(n)
         n += hi - lo
 
-        flags = np.zeros(today.size, dtype=np.uint8)
-        if parallel and today.size > parallel_min:
-            day_pass(today, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec, tick,
-                     sleep, new_from, True)
+        flags = np.zeros(live.size, dtype=np.uint8)
+        if parallel and live.size > parallel_min:
+            day_pass(live, wake_at, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec,
+                     tick, sleep, new_from, True)
         else:
-            pass_chunk(np.int64(0), today.size, today, phases, w.agents, w.params, w.places, keys, counts[0],
-                       flows[0], flags, rec, tick, sleep, new_from, True)
+            pass_chunk(np.int64(0), live.size, live, wake_at, phases, w.agents, w.params, w.places, keys,
+                       counts[0], flows[0], flags, rec, tick, sleep, new_from, True)
 
         d = Day(keys, counts[0], flows[0], flags, rec, tick, sleep)
-        cands = flagged(today, flags, FLAG_CANDIDATE)         # the asylum queue
+        cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
         if cands.size:
             n_done = asylum.decisions_today(cands.size, capacity, capacity_u[j])
             if n_done:
                 asylum.decide(cands, n_done, w, d, True)
                 for c in range(cands.size):                   # those decided on: the plan of their new status
                     calendar.plan(cands[c], 0, w, d)
+                refresh(live, wake_at, cands, a.wake)
 
-        entrants = flagged(today, flags, FLAG_ADMITTED)       # US interior enforcement
+        entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
         interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
-        back = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, True)
+        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, True)
         if rec:
             reduce_counts(counts, flows, data[tick - first_rec], route_flows, held)
         else:
             reduce_counts(counts, flows, scratch, route_flows, held)
             scratch[...] = 0
-        agent_days += n_live + (hi - lo) + back.size
-        events += today.size + back.size
-        n_live += (hi - lo) + back.size - schedule(head, a, today) - schedule(head, a, back)
-    return t1, n, n_live, agent_days, events
+        events += seen(flags)
+        if revived.size:
+            refresh(live, wake_at, revived, a.wake)
+            everyone, wake_at = merge_sorted(live, wake_at, revived, a.wake)
+            events += everyone.size - live.size
+        else:
+            everyone = live
+        agent_days += everyone.size
+        live_index, wake_at = compact(everyone, wake_at, a.live)
+    return t1, n, live_index, agent_days, events

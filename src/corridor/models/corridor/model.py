@@ -146,14 +146,17 @@ def _check_size(scenario: Scenario, schedule: LeverSchedule, n_ticks: int, n_day
         raise scenario.error(f"{n_days:,} days x {len(INDICATORS)} indicators x {n_nats} nationalities x "
                              f"{n_places} places is {cells:,} daily results, more than the {MAX_RESULT_CELLS:,} "
                              "that fit in memory", "end", "a shorter period or fewer places")
-    # the most people a year any set of policies in force sends on their way (upper bound)
-    per_year, per_day = 0.0, 0.0
-    for lev in schedule.states():
-        p = lev.params
-        per_year = max(per_year, float((p.departures_per_year * p.departure_multiplier[:, None]).sum(axis=0).max()))
-        per_day = max(per_day, float(p.caravan_departures_per_day.sum()))
+    # the most people the policies in force send on their way, window by window (an upper bound:
+    # the busiest year's rate; a one-day crowd counts one day)
+    cuts = sorted({0, n_ticks, *(t for pol in schedule.policies for t in (pol.first_tick, pol.last_tick + 1)
+                                 if 0 < t < n_ticks)})
+    people = 0.0
+    for lo, hi in zip(cuts, cuts[1:], strict=False):
+        p = schedule.at(lo).params
+        per_year = float((p.departures_per_year * p.departure_multiplier[:, None]).sum(axis=0).max())
+        people += (per_year / 365.25 + float(p.caravan_departures_per_day.sum())) * (hi - lo)
     scale = scenario.spec.population_scale
-    agents = scale * (per_year * n_ticks / 365.25 + per_day * n_ticks)
+    agents = scale * people
     if agents > MAX_AGENTS:
         raise scenario.error(f"about {agents:,.0f} agents at population_scale {scale:g}, more than the "
                              f"{MAX_AGENTS:,} that fit in memory", "parameters.departures_per_year",
@@ -285,7 +288,8 @@ def warm_up() -> None:
     with np.errstate(over="ignore"):        # the hashing overflows by design (plain-Python reference)
         keys, w = day.day_keys(runner.base_keys, 0), runner.world(sim)
         for phases in sorted(day.PHASE_BIT.values()):
-            runner._pass(True, nobody, phases, w, keys, np.zeros(0, dtype=np.uint8), False, 0, 0)
+            runner._pass(True, nobody, np.zeros(0, dtype=np.int32), phases, w, keys, np.zeros(0, dtype=np.uint8),
+                         False, 0, 0)
         asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], np.zeros(0, dtype=np.uint8),
                                         False, 0, True), False)
         asylum.decisions_today(0, 1.0, 0.0)

@@ -19,11 +19,11 @@ from ...rng_kernels import unif
 from .states import Status
 
 __all__ = ["Day", "draw", "bern", "hit", "waited", "waited_hazard", "STAGES", "count", "set_status", "resume", "chosen",
-           "FLAG_CANDIDATE", "FLAG_ADMITTED"]
+           "FLAG_CANDIDATE", "FLAG_ADMITTED", "FLAG_SEEN"]
 
 HAZARD_MARGIN = 1.000001   # -expm1(-h) <= h: a draw above h * margin is never a hit (no expm1 needed)
-#: per person and day (``d.flags[i]``): waits for an asylum decision; entered the US
-FLAG_CANDIDATE, FLAG_ADMITTED = 1, 2
+#: per person and day (``d.flags[i]``): waits for an asylum decision; entered the US; had their day
+FLAG_CANDIDATE, FLAG_ADMITTED, FLAG_SEEN = 1, 2, 4
 
 #: The day as a rule sees it (built per chunk of people: ``counts``/``flows`` are the thread's).
 Day = namedtuple("Day", ["keys", "counts", "flows", "flags", "rec", "tick", "sleep"])
@@ -61,29 +61,33 @@ STOP, SET_OFF, DETECT, PREY, LEAVE = range(len(STAGES))
 
 
 @njit(cache=True, _nrt=False)
+def _woken_for(a, s, stage):
+    """On an event day, 1 when ``stage`` is the day's first event, 0 when it comes before it
+    (it does not happen); -1 when the event is drawn as usual."""
+    first = a.first_event[s]
+    if first < 0 or stage > first:
+        return -1
+    return 1 if stage == first else 0
+
+
+@njit(cache=True, _nrt=False)
 def waited(d, a, s, stream, stage, p):
     """Whether event ``stage`` (of :data:`STAGES`; daily chance ``p``, drawn from ``stream``)
     happens to person ``s`` today: ``bern``, except on a day the calendar woke them for an
     event (``a.first_event[s]``: the stage of the day's first event), when the events of
     earlier stages do not happen and that one does (later ones are drawn as usual)."""
-    first = a.first_event[s]
-    if first >= 0:
-        if stage < first:
-            return False
-        if stage == first:
-            return True
+    woken = _woken_for(a, s, stage)
+    if woken >= 0:
+        return woken == 1
     return bern(d, stream, a.uid[s], p)
 
 
 @njit(cache=True, _nrt=False)
 def waited_hazard(d, a, s, stream, stage, hazard):
     """:func:`waited` for an event under a day's integrated hazard (``hit``)."""
-    first = a.first_event[s]
-    if first >= 0:
-        if stage < first:
-            return False
-        if stage == first:
-            return True
+    woken = _woken_for(a, s, stage)
+    if woken >= 0:
+        return woken == 1
     return hazard > 0 and hit(unif(d.keys[stream, 0], a.uid[s]), hazard)
 
 

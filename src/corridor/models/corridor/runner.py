@@ -2,8 +2,8 @@
 blocks of days, the calendar's state between blocks, timings.
 
 A run is cut into blocks of days that share the levers, the month and the year; each block is
-one call of :func:`.day.run_days` (new people, the people due, the fused pass, the coupled
-mechanisms, the record, the calendar, day after day). The block's new people are drawn
+one call of :func:`.day.run_days` (new people, the fused pass over those due, the coupled
+mechanisms, the record, day after day). The block's new people are drawn
 beforehand (departures' aggregate counts). When the levers change, everyone asleep wakes
 (:func:`.mechanisms.calendar.wake_all`).
 
@@ -79,8 +79,6 @@ class CompiledDay:
         self._params: Params | None = None
         self.pool = interior.InteriorPool(len(sim.nationalities))
         self.sleep = schedule_from_env() if sleep is None else bool(sleep)
-        self.calendar = np.full(calendar.RING, -1, dtype=np.int64)   # day buckets (see the calendar)
-        self.n_live = 0                                              # people in the calendar
         self.held = np.zeros((day.STOCK_ROWS.size, rec.n_nat, rec.n_loc), dtype=np.int64)  # stocks now
         self.scratch = np.zeros(rec.data.shape[1:], dtype=rec.data.dtype)   # the record of a day not kept
         self.events = 0                   # person-days processed (the people due, day after day)
@@ -91,11 +89,12 @@ class CompiledDay:
         everyone asleep wakes, caught up under the levers they slept under)."""
         version = sim.levers.version
         if self._params is None or self._version != version:
-            if self._params is not None and self.sleep and self.n_live:
+            params = pack_params(sim.levers, sim.world.places)
+            if self._params is not None and self.sleep and not _same(params, self._params):
                 old = World(agents_of(sim.agents), self._params, sim.world.places, STREAM_IDS, INDICATOR_IDS)
                 with _hashing():
-                    calendar.wake_all(self.calendar, old, sim.tick)
-            self._params = pack_params(sim.levers, sim.world.places)
+                    calendar.wake_all(sim.live_slots(), old, sim.tick)
+            self._params = params
             self._version = version
         return self._params
 
@@ -109,7 +108,6 @@ class CompiledDay:
                 self._run_block(sim, tick, tick + 1)
             else:
                 self._day_phase_by_phase(sim, tick)
-        self._publish_live(sim, tick + 1)
 
     def _day_phase_by_phase(self, sim: Simulation, tick: int) -> None:
         """One day with each per-person rule a pass of its own, timed; the record step (and the
@@ -126,12 +124,12 @@ class CompiledDay:
         a.reserve(new)
         w = self.world(sim)
         first = a.n
-        due = calendar.pop(self.calendar, w.agents, tick)
         if new:
             day.add_rows(w.agents, first, people_arrays(out[0]), 0, new, tick)
             a.commit(first + new)
             day.new_people(first, a.n, w, keys, self.counts[0], recording, tick)
-        today = np.concatenate([due, np.arange(first, first + new, dtype=np.int64)])
+        today = sim.live_slots()
+        wake_at = day.wake_days(today, w.agents.wake)
         # not a share: a day's departures can be one-off (a crowd leaving on day 0) and would
         # then weigh on every block
         _add(timings, "departures", clock() - t0)
@@ -140,7 +138,7 @@ class CompiledDay:
         parallel = today.size > PARALLEL_MIN and numba.get_num_threads() > 1
         for m in day.PASS[:-2]:
             t = clock()
-            self._pass(parallel, today, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
+            self._pass(parallel, today, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
             self._time(timings, m.name, clock() - t)
         t2 = clock()
 
@@ -159,23 +157,29 @@ class CompiledDay:
             self.pool.grow(int(self.pool.size.max(initial=0)) + entrants.size)
         cum, thr, slot, size = self.pool.arrays()
         interior.admit(entrants, w, d, cum, thr, slot, size)
-        back = interior.arrest_and_remove(w, d, cum, thr, slot, size, False)
+        revived = interior.arrest_and_remove(w, d, cum, thr, slot, size, False)
         t4 = clock()
         self._time(timings, interior.MECHANISM.name, t4 - t3)
 
-        everyone = np.concatenate([today, back])
+        events = day.seen(flags)
+        if revived.size:      # back in the simulation: their record step and plan now (due today)
+            w.agents.wake[revived] = tick
+            everyone, wake_at = day.merge_sorted(today, wake_at, revived, w.agents.wake)
+            flags = np.zeros(everyone.size, dtype=np.uint8)     # (the end-of-day phases set none)
+            events += everyone.size - today.size
+        else:
+            everyone = today
         for m in day.PASS[-2:]:
             t = clock()
-            self._pass(parallel, everyone, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
+            self._pass(parallel, everyone, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
             self._time(timings, m.name, clock() - t)
         t4 = clock()
         day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick] if recording else self.scratch,
                           rec.route_flows, self.held)
         self.scratch[...] = 0
-        sim.agent_days += self.n_live + new + int(back.size)
-        self.events += int(today.size + back.size)
-        self.n_live += new + int(back.size) - day.schedule(self.calendar, w.agents, today) \
-            - day.schedule(self.calendar, w.agents, back)
+        sim.agent_days += int(everyone.size)
+        self.events += int(events)
+        sim._live = (day.compact(everyone, wake_at, a.live)[0], a.n, tick + 1)     # who is still in tomorrow
         self._time(timings, "calendar", clock() - t4)
 
     def _time(self, timings: dict[str, float], name: str, seconds: float) -> None:
@@ -187,14 +191,6 @@ class CompiledDay:
         in one compiled call each, except the days sampled for the per-phase timings."""
         with _hashing():
             self._run(sim, progress)
-        self._publish_live(sim, sim.n_ticks)
-
-    @staticmethod
-    def _publish_live(sim: Simulation, next_tick: int) -> None:
-        """The engine's index of people in the simulation (``Simulation.live_slots``), for
-        readers after the run (the calendar is the index during it)."""
-        a = sim.agents
-        sim._live = (np.flatnonzero(a.live[: a.n]).astype(np.int64), a.n, next_tick)
 
     def _run(self, sim: Simulation, progress: Callable[[int, int], None] | None) -> None:
         n_ticks = sim.n_ticks
@@ -233,13 +229,14 @@ class CompiledDay:
         a.reserve(int(day_start[-1]))
         w = self.world(sim)
         capacity, capacity_u = asylum.daily_capacity(sim, t0, t1)
+        live = sim.live_slots()
         parallel = numba.get_num_threads() > 1
         tick, n = t0, a.n
         while tick < t1:
             t_call = time.perf_counter()
             first = int(day_start[tick - t0])
-            tick_next, n, self.n_live, agent_days, events = day.run_days(
-                tick, t1, rec.first_tick, n, self.n_live, self.calendar, tuple(x[first:] for x in people),
+            tick_next, n, live, agent_days, events = day.run_days(
+                tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people),
                 day_start[tick - t0:] - first, w, self.base_keys, self.counts, self.flows, rec.data, self.scratch,
                 self.held, rec.route_flows, self.pool.arrays(), capacity, capacity_u[tick - t0:], CHUNK,
                 PARALLEL_MIN, parallel, day.ALL_PHASES, self.sleep)
@@ -248,10 +245,10 @@ class CompiledDay:
             self.events += int(events)
             self.compiled_seconds += time.perf_counter() - t_call
             if tick_next < t1:                               # the interior heaps need more room
-                self.pool.grow(int(self.pool.size.max(initial=0)) + self.n_live
-                               + int(day_start[-1] - day_start[0]))
+                self.pool.grow(int(self.pool.size.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
             tick = tick_next
         sim.tick = t1 - 1
+        sim._live = (live, a.n, t1)
         # the block ran every phase at once: its time is shared as on the days run phase by phase
         seconds, total = time.perf_counter() - t_start, sum(self._sampled.values()) or 1.0
         for name, share in self._sampled.items():
@@ -263,15 +260,21 @@ class CompiledDay:
             self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
             self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
 
-    def _pass(self, parallel, slots, phases, w, keys, flags, recording, tick, new_from) -> None:
-        """One pass of ``phases`` over ``slots`` (people from slot ``new_from`` on left home
-        today: their draws were made already)."""
+    def _pass(self, parallel, slots, wake_at, phases, w, keys, flags, recording, tick, new_from) -> None:
+        """One pass of ``phases`` over those of ``slots`` due today (``wake_at``: their wake
+        days; people from slot ``new_from`` on left home today: their draws were made already)."""
         args = (phases, w.agents, w.params, w.places, keys)
         rest = (flags, recording, tick, self.sleep, np.uint64(new_from), False)
         if parallel:
-            day.day_pass(slots, CHUNK, *args, self.counts, self.flows, *rest)
+            day.day_pass(slots, wake_at, CHUNK, *args, self.counts, self.flows, *rest)
         else:
-            day.pass_chunk(0, slots.size, slots, *args, self.counts[0], self.flows[0], *rest)
+            day.pass_chunk(0, slots.size, slots, wake_at, *args, self.counts[0], self.flows[0], *rest)
+
+
+def _same(a: Params, b: Params) -> bool:
+    """Whether two sets of compiled parameters are equal (a policy that changes nothing wakes
+    nobody, so it leaves the results as they were)."""
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
 def _hashing():

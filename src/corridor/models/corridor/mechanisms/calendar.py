@@ -24,10 +24,10 @@ month or year). Days slept through are caught up on waking (:func:`catch_up`: ti
 status, the visitor card, progress along a leg). The people asleep stay counted in their
 stocks (:mod:`.record` keeps running totals).
 
-The calendar itself is a ring of ``RING`` day buckets, each a linked list (``next_due``) of the
-people due that day; a day pops its bucket (:func:`pop`), people due further ahead than the
-ring stay in their bucket until their day. The draws are keyed by the person's identity and
-the day they fall asleep, so results depend neither on threads nor on the order of people.
+The day's pass skips everyone whose day has not come (one comparison per person in the
+simulation, in slot order: cheaper than any list of who is due, which would visit people out
+of memory order). The draws are keyed by the person's identity and the day they fall asleep,
+so results depend neither on threads nor on the order of people.
 With ``d.sleep`` false everyone wakes every day: the per-day design, kept to compare with
 (``CORRIDOR_SCHEDULE=daily``; the same numbers as before the calendar, bit for bit).
 """
@@ -44,7 +44,6 @@ from ..person import DETECT, LEAVE, PREY, SET_OFF, STOP, draw
 from ..states import DOCUMENTS, Status
 from . import asylum, enforcement, movement, predation, record
 
-RING = 4096                 # day buckets (people due further ahead wait in their bucket for their turn)
 LATER = np.int64(2**30)     # "no due day"
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
 
@@ -163,56 +162,17 @@ def wake(s, w, d):
 
 
 @njit(cache=True)
-def push(head, a, s):
-    """Put ``s`` in the bucket of their wake day."""
-    b = a.wake[s] % RING
-    a.next_due[s] = head[b]
-    head[b] = s
-
-
-@njit(cache=True)
-def pop(head, a, tick):
-    """The people due on day ``tick`` (taken out of the calendar)."""
-    b = tick % RING
-    out = np.empty(64, dtype=np.int64)
-    n = 0
-    keep = -1
-    s = head[b]
-    while s >= 0:
-        nxt = a.next_due[s]
-        if a.wake[s] <= tick:
-            if n == out.size:
-                bigger = np.empty(2 * n, dtype=np.int64)
-                bigger[:n] = out
-                out = bigger
-            out[n] = s
-            n += 1
-        else:                                  # due a ring's turn (or more) later
-            a.next_due[s] = keep
-            keep = s
-        s = nxt
-    head[b] = keep
-    return out[:n]
-
-
-@njit(cache=True)
-def wake_all(head, w, tick):
-    """Everyone asleep is due on day ``tick`` (the levers change: their chances with them),
-    caught up to its start under the levers of the days they slept through (``w``)."""
+def wake_all(live, w, tick):
+    """Everyone in the simulation (``live``) is due on day ``tick`` (the levers change: their
+    chances with them), caught up to its start under the levers of the days they slept
+    through (``w``)."""
     a = w.agents
-    due = -1
-    for b in range(RING):
-        s = head[b]
-        head[b] = -1
-        while s >= 0:
-            nxt = a.next_due[s]
+    for j in range(live.size):
+        s = live[j]
+        if a.live[s]:
             catch_up(s, w, tick)
             a.wake[s] = tick
             a.first_event[s] = -1
-            a.next_due[s] = due
-            due = s
-            s = nxt
-    head[tick % RING] = due
 
 
 MECHANISM = Mechanism(
@@ -221,7 +181,6 @@ MECHANISM = Mechanism(
     columns=(
         Column("wake", "int32", 0, "the next day the person needs (until then asleep)"),
         Column("seen", "int32", -1, "the last day the person was processed"),
-        Column("next_due", "int32", -1, "the next person in the same day bucket of the calendar"),
         Column("first_event", "int8", -1, "on an event day, the stream of its first event (-1: none)"),
     ),
     streams=(Stream("wake", "days until the next event (0), which event comes first (1)"),),

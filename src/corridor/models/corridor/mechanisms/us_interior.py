@@ -106,9 +106,8 @@ def _pop(heap_thr, heap_slot, heap_n, n):
 
 @njit(cache=True)
 def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, recorded):
-    """One day of interior enforcement; returns the people removed who were not in the day's
-    pass (brought back into the simulation, in slot order; those in it are back in the
-    simulation too, but already in the day's list).
+    """One day of interior enforcement; returns the people removed (brought back into the
+    simulation, in slot order).
 
     ``recorded``: the day's record step has already run for the people in the pass; the people
     brought back get theirs here, and the calendar's plan (those in the pass, who entered the
@@ -143,20 +142,16 @@ def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, recorded):
             count(d, x.us_removals, n, a.loc[s])
             out[n_out] = s
             n_out += 1
-    n_back = 0
     for j in range(n_out):
         s = out[j]
         a.live[s] = True
         remove(s, w, d, w.streams.interior_removal_route)
         in_pass = a.seen[s] == d.tick
+        a.seen[s] = d.tick
         if recorded:
             catch_up(s, w, d, in_pass)
             calendar.plan(s, 0, w, d)
-        if not in_pass:
-            a.seen[s] = d.tick
-            out[n_back] = s
-            n_back += 1
-    return out[:n_back]
+    return out[:n_out]
 
 
 MECHANISM = Mechanism(

@@ -173,3 +173,12 @@ def test_schedule_from_the_environment(monkeypatch, make_scenario):
     from corridor.errors import UserInputError
     with pytest.raises(UserInputError, match="CORRIDOR_SCHEDULE"):
         runner.schedule_from_env()
+
+
+def test_only_departures_change_with_the_calendar_month():
+    """Sleepers' chances are constant between lever changes only while no parameter another
+    mechanism reads varies by month or year (departures' rates may: they draw no sleeper)."""
+    from corridor.models.corridor.mechanisms import MECHANISMS
+
+    timed = {(m.name, p.name) for m in MECHANISMS for p in m.parameters if {"year", "month"} & set(p.dims)}
+    assert timed and {name for name, _ in timed} == {"departures"}, timed

@@ -387,11 +387,13 @@ def main(argv: list[str] | None = None) -> int:
               f"agents x{b['agents'] / a['agents']:.2f}, "
               f"memory growth x{b['peak_growth_bytes'] / a['peak_growth_bytes']:.2f}")
     out = args.out or RESULTS / (dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ".json")
-    from corridor.results.atomic import staged_files
+    from corridor.results.atomic import write_text_atomic
 
-    with staged_files(out.parent, out.name) as (stage, _files):     # never a half-written results file
-        (stage / out.name).write_text(json.dumps({"machine": machine, "argv": sys.argv[1:], "cases": results},
-                                                 indent=1) + "\n")
+    # one file, whole or not at all; the earlier results files in the folder stay (publishing
+    # the folder as a command's output would replace them: it did, until issue 16)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out, json.dumps({"machine": machine, "argv": sys.argv[1:], "cases": results}, indent=1) + "\n",
+                      option="--out")
     print(f"saved {out}")
     return 0
 

@@ -1,8 +1,8 @@
 """Python glue around the compiled day (:mod:`.day`): packing the world, cutting a run into
-blocks of days, the calendar's state between blocks, timings.
+blocks of days, the stocks' running totals between blocks, timings.
 
 A run is cut into blocks of days that share the levers, the month and the year; each block is
-one call of :func:`.day.run_days` (new people, the fused pass over those due, the coupled
+one call of :func:`.day.run_days` (new people, the fused pass over those due (sleepers skipped), the coupled
 mechanisms, the record, day after day). The block's new people are drawn
 beforehand (departures' aggregate counts). When the levers change, everyone asleep wakes
 (:func:`.mechanisms.calendar.wake_all`).

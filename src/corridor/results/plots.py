@@ -10,6 +10,8 @@ matplotlib.use("Agg")   # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .basemap import draw_basemap  # noqa: E402
+from .palette import BLUE, BLUISH_GREEN, ORANGE, REDDISH_PURPLE, VERMILLION  # noqa: E402
 from .run import RunResult  # noqa: E402
 
 __all__ = ["plot_timeseries", "plot_flow_map", "MAIN_INDICATORS"]
@@ -56,6 +58,7 @@ def plot_flow_map(result: RunResult, path: Path) -> None:
 
     keep = np.array([inside(idx[a]) and inside(idx[b]) for a, b in result.routes])
     fig, ax = plt.subplots(figsize=(12, 9))
+    draw_basemap(ax)
     top = flows.max() if flows.size and flows.max() > 0 else 1.0
     for (a, b), f, k in zip(result.routes, flows, keep, strict=True):
         if not k:
@@ -63,16 +66,16 @@ def plot_flow_map(result: RunResult, path: Path) -> None:
         i, j = idx[a], idx[b]
         ax.plot([lon[i], lon[j]], [lat[i], lat[j]], color="0.85", lw=0.8, zorder=1)
         if f > 0:
-            ax.plot([lon[i], lon[j]], [lat[i], lat[j]], color="tab:red", alpha=0.75,
+            ax.plot([lon[i], lon[j]], [lat[i], lat[j]], color=VERMILLION, alpha=0.75,
                     lw=0.5 + 9.0 * f / top, zorder=2, solid_capstyle="round")
     det = result.data[:, result.index("detentions_mexico")].sum(axis=(0, 1))
     app = result.data[:, result.index("apprehensions_us")].sum(axis=(0, 1))
     shown = np.array([inside(i) for i in range(lon.size)])
-    colors = {"origin": "tab:green", "us_sector": "tab:blue", "border_city_mx": "tab:orange"}
+    colors = {"origin": BLUISH_GREEN, "us_sector": BLUE, "border_city_mx": ORANGE}
     ax.scatter(lon[shown], lat[shown], s=12, zorder=3,
                c=[colors.get(kinds[i], "0.3") for i in np.flatnonzero(shown)])
-    for values, color, label in ((det, "tab:purple", "detentions by Mexico"),
-                                 (app, "tab:blue", "US apprehensions")):
+    for values, color, label in ((det, REDDISH_PURPLE, "detentions by Mexico"),
+                                 (app, BLUE, "US apprehensions")):
         if values.max() > 0:
             ax.scatter(lon[shown], lat[shown], s=600 * values[shown] / values.max(), facecolors="none",
                        edgecolors=color, lw=1.2, zorder=4, label=label)
@@ -83,6 +86,10 @@ def plot_flow_map(result: RunResult, path: Path) -> None:
                         xytext=(3, 3), textcoords="offset points", zorder=5)
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
+    if shown.any():   # the nodes shown plus a margin (the basemap sets no limits)
+        margin = 1.5
+        ax.set_xlim(lon[shown].min() - margin, lon[shown].max() + margin)
+        ax.set_ylim(lat[shown].min() - margin, lat[shown].max() + margin)
     ax.set_aspect("equal")
     ax.grid(alpha=0.2)
     ax.legend(loc="lower left")

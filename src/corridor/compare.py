@@ -110,9 +110,11 @@ class _Member:
     nationalities: tuple[str, ...]
     run_seconds: float
     agents_created: int
+    locations: tuple[str, ...] = ()
+    place_values: np.ndarray | None = None    # [indicator, year, location] when places were asked for
 
 
-def _run_member(scenario: Any, seed: int) -> _Member:
+def _run_member(scenario: Any, seed: int, places: bool = False) -> _Member:
     """Run ``scenario`` with ``seed`` and reduce it to yearly values at full scale.
 
     Runs in a worker process; only the reduced array travels back (a full-scale run's
@@ -126,12 +128,16 @@ def _run_member(scenario: Any, seed: int) -> _Member:
     periods = res.periods()
     years = tuple(sorted(periods))
     values = np.zeros((len(res.indicators), len(years), 1 + len(res.nationalities)))
+    place_values = np.zeros((len(res.indicators), len(years), len(res.locations))) if places else None
+    flow = np.array([ind.kind == "flow" for ind in res.indicators])
     for j, year in enumerate(years):
         block = per_nat[periods[year]]
-        for i, ind in enumerate(res.indicators):
-            v = block[:, i].sum(axis=0) if ind.kind == "flow" else block[:, i].mean(axis=0)
-            values[i, j, 1:] = v
-            values[i, j, 0] = v.sum()
+        v = np.where(flow[:, None], block.sum(axis=0), block.mean(axis=0))     # [indicator, nationality]
+        values[:, j, 1:] = v
+        values[:, j, 0] = v.sum(axis=1)
+        if place_values is not None:
+            by_place = res.data[periods[year]].sum(axis=2)                     # [day, indicator, location]
+            place_values[:, j] = np.where(flow[:, None], by_place.sum(axis=0), by_place.mean(axis=0))
     return _Member(
         values=values, indicators=tuple(i.name for i in res.indicators),
         kinds=tuple(i.kind for i in res.indicators), years=years,
@@ -139,7 +145,8 @@ def _run_member(scenario: Any, seed: int) -> _Member:
         first_days=tuple(str(res.dates[periods[y][0]]) for y in years),
         last_days=tuple(str(res.dates[periods[y][-1]]) for y in years),
         nationalities=tuple(res.nationalities), run_seconds=float(res.meta["run_seconds"]),
-        agents_created=int(res.meta["agents_created"]))
+        agents_created=int(res.meta["agents_created"]), locations=tuple(res.locations),
+        place_values=place_values)
 
 
 # ---------------------------------------------------------------- the comparison
@@ -166,6 +173,9 @@ class Comparison:
     b_values: np.ndarray
     members: list[dict[str, Any]] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    locations: tuple[str, ...] = ()
+    a_places: np.ndarray | None = None    # [member, indicator, year, location] (``places=True`` only)
+    b_places: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -178,21 +188,14 @@ class Comparison:
     def stats(self) -> dict[str, np.ndarray]:
         """Arrays ``[indicator, year, group]``: a_mean, b_mean, diff_mean, diff_sd, ci_low,
         ci_high, spread_low, spread_high (NaN where undefined: intervals need n >= 2)."""
-        d = self.b_values - self.a_values
-        n = self.n
-        out = {"a_mean": self.a_values.mean(axis=0), "b_mean": self.b_values.mean(axis=0),
-               "diff_mean": d.mean(axis=0)}
-        nan = np.full(d.shape[1:], np.nan)
-        if n >= 2:
-            sd = d.std(axis=0, ddof=1)
-            half = t_quantile(self.level, n - 1) * sd / math.sqrt(n)
-            tail = 50.0 * (1.0 - self.level)
-            lo, hi = np.percentile(d, [tail, 100.0 - tail], axis=0)
-            out.update(diff_sd=sd, ci_low=out["diff_mean"] - half, ci_high=out["diff_mean"] + half,
-                       spread_low=lo, spread_high=hi)
-        else:
-            out.update(diff_sd=nan, ci_low=nan, ci_high=nan, spread_low=nan, spread_high=nan)
-        return out
+        return _paired_stats(self.a_values, self.b_values, self.level)
+
+    def place_stats(self) -> dict[str, np.ndarray]:
+        """As :meth:`stats`, by place: arrays ``[indicator, year, location]`` (a comparison made
+        with ``places=True``)."""
+        if self.a_places is None or self.b_places is None:
+            raise ValueError("this comparison was made without places=True")
+        return _paired_stats(self.a_places, self.b_places, self.level)
 
     def cell(self, indicator: str, year: int, group: str = TOTAL) -> dict[str, float]:
         """The statistics of one indicator, year and nationality (or ``"total"``)."""
@@ -240,6 +243,24 @@ class Comparison:
         }
 
 
+def _paired_stats(a: np.ndarray, b: np.ndarray, level: float) -> dict[str, np.ndarray]:
+    """Means, mean paired difference and its intervals over the first axis (members)."""
+    d = b - a
+    n = d.shape[0]
+    out = {"a_mean": a.mean(axis=0), "b_mean": b.mean(axis=0), "diff_mean": d.mean(axis=0)}
+    nan = np.full(d.shape[1:], np.nan)
+    if n >= 2:
+        sd = d.std(axis=0, ddof=1)
+        half = t_quantile(level, n - 1) * sd / math.sqrt(n)
+        tail = 50.0 * (1.0 - level)
+        lo, hi = np.percentile(d, [tail, 100.0 - tail], axis=0)
+        out.update(diff_sd=sd, ci_low=out["diff_mean"] - half, ci_high=out["diff_mean"] + half,
+                   spread_low=lo, spread_high=hi)
+    else:
+        out.update(diff_sd=nan, ci_low=nan, ci_high=nan, spread_low=nan, spread_high=nan)
+    return out
+
+
 def _num(x: float) -> float | None:
     x = float(x)
     return None if math.isnan(x) else x
@@ -284,13 +305,14 @@ def _describe(sc: Any) -> dict[str, Any]:
 def compare_scenarios(a: Any, b: Any, *, n: int = 10, root_seed: int | None = None,
                       workers: int | None = 1, scale: float | None = None,
                       indicators: Sequence[str] | None = None, years: Sequence[int] | None = None,
-                      level: float = 0.90,
+                      level: float = 0.90, places: bool = False,
                       progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run ``n`` paired members of ``a`` and ``b`` and reduce them to yearly statistics.
 
     ``root_seed`` defaults to A's seed. ``scale`` replaces both scenarios'
     ``population_scale``. ``workers`` processes run the 2n runs (1: in this process;
-    None: one per CPU). ``progress(done, total)`` is called after each run. Raises
+    None: one per CPU). ``progress(done, total)`` is called after each run. With ``places``
+    the comparison also holds each indicator by place (:meth:`Comparison.place_stats`). Raises
     :class:`UserInputError` for scenarios that cannot be compared or bad options.
     """
     from . import packs
@@ -323,7 +345,7 @@ def compare_scenarios(a: Any, b: Any, *, n: int = 10, root_seed: int | None = No
     workers = max(1, min(workers, len(jobs)))
     if workers == 1:
         for done, (side, i) in enumerate(jobs, start=1):
-            results[(side, i)] = _run_member((a, b)[side], seeds[i])
+            results[(side, i)] = _run_member((a, b)[side], seeds[i], places)
             if progress is not None:
                 progress(done, len(jobs))
     else:
@@ -332,7 +354,7 @@ def compare_scenarios(a: Any, b: Any, *, n: int = 10, root_seed: int | None = No
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
         try:
             pending: dict[Future, tuple[int, int]] = {
-                pool.submit(_run_member, (a, b)[side], seeds[i]): (side, i) for side, i in jobs}
+                pool.submit(_run_member, (a, b)[side], seeds[i], places): (side, i) for side, i in jobs}
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
@@ -376,7 +398,15 @@ def _assemble(a: Any, b: Any, root: int, seeds: list[int],
         notes.append("the scenarios have different spin-up periods, so their days are keyed "
                      "differently and common random numbers do not line up: intervals are wider")
     meta = {**meta, "notes": notes}
-    return Comparison(a=_describe(a), b=_describe(b), root_seed=root, seeds=tuple(seeds), level=level,
+    places: dict[str, Any] = {}
+    if first.place_values is not None:
+        if any(results[(1, i)].locations != first.locations for i in range(n)):
+            notes.append("the scenarios have different places: no comparison by place")
+        else:
+            places = {"locations": first.locations,
+                      "a_places": np.stack([results[(0, i)].place_values[ind_idx][:, year_idx] for i in range(n)]),
+                      "b_places": np.stack([results[(1, i)].place_values[ind_idx][:, year_idx] for i in range(n)])}
+    return Comparison(**places, a=_describe(a), b=_describe(b), root_seed=root, seeds=tuple(seeds), level=level,
                       indicators=sel_ind, kinds=tuple(first.kinds[i] for i in ind_idx),
                       years=sel_years, periods=periods, nationalities=nats,
                       a_values=a_vals, b_values=b_vals, members=members, meta=meta)
@@ -406,11 +436,27 @@ def _members_table(cmp: Comparison) -> Any:
         "nationality": [cmp.groups[g] for g in grp], "a": a, "b": b, "diff": b - a})
 
 
-def write_comparison(cmp: Comparison, out_dir: str | Path, *, plots: bool = True) -> dict[str, Path]:
+def _places_table(cmp: Comparison) -> Any:
+    import pyarrow as pa
+
+    st = cmp.place_stats()
+    ni, ny, nl = st["a_mean"].shape
+    ind, year, loc = (x.ravel() for x in np.meshgrid(np.arange(ni), np.arange(ny), np.arange(nl), indexing="ij"))
+    cols: dict[str, Any] = {"indicator": [cmp.indicators[i] for i in ind],
+                            "year": np.asarray(cmp.years, dtype=np.int32)[year],
+                            "location": [cmp.locations[k] for k in loc]}
+    for key in ("a_mean", "b_mean", "diff_mean", "ci_low", "ci_high"):
+        cols[key] = st[key].ravel()
+    return pa.table(cols)
+
+
+def write_comparison(cmp: Comparison, out_dir: str | Path, *, plots: bool = True,
+                     extra: dict[str, str] | None = None) -> dict[str, Path]:
     """Write ``compare.json`` (everything), ``compare.parquet`` and ``compare.csv`` (one row
     per indicator, year and nationality), ``compare_members.parquet`` (the paired values of
-    each member) and ``compare.png``. As with runs, files are staged and moved into place,
-    ``compare.json`` last."""
+    each member), ``compare_places.parquet`` (by place, when the comparison has places),
+    ``compare.png`` and the texts ``extra`` (by file name). As with runs, files are staged and
+    moved into place, ``compare.json`` last."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -421,6 +467,10 @@ def write_comparison(cmp: Comparison, out_dir: str | Path, *, plots: bool = True
         pq.write_table(table, stage / "compare.parquet")
         pacsv.write_csv(table, stage / "compare.csv")
         pq.write_table(_members_table(cmp), stage / "compare_members.parquet", compression="zstd")
+        if cmp.a_places is not None:
+            pq.write_table(_places_table(cmp), stage / "compare_places.parquet")
+        for name, text in (extra or {}).items():
+            (stage / name).write_text(text, encoding="utf-8")
         if plots:
             plot_comparison(cmp, stage / "compare.png")
         (stage / "compare.json").write_text(json.dumps(cmp.to_json(), indent=1))

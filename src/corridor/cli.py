@@ -566,6 +566,34 @@ def _print_claim(ans) -> None:
         out_console.print(table)
 
 
+@app.command("app")
+def web_app(
+    host: Annotated[str, typer.Option(help="Address to listen on. Anything but this machine (127.0.0.1, "
+                                           "localhost, ::1) needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 5006,
+    token: Annotated[str | None, typer.Option(envvar="CORRIDOR_APP_TOKEN",
+                                              help="Password of the page and bearer token of the API "
+                                                   "(or CORRIDOR_APP_TOKEN).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Runs at once (worker processes).")] = 2,
+    queue: Annotated[int, typer.Option(min=1, max=10_000, help="Runs waiting or running at most; "
+                                                              "beyond it the page says the queue is full.")] = 8,
+    runs: Annotated[str, typer.Option(help="Folder of the app's runs and their registry.")] = "runs/app",
+    show: Annotated[bool, typer.Option(help="Open the page in a browser.")] = False,
+) -> None:
+    """Start the web app: choose a period and policies, run, compare, map, evidence (docs/app.md)."""
+    from .app.server import serve
+
+    try:
+        check_out_dir(runs)
+        serve(host=host, port=port, token=token, workers=workers, capacity=max(queue, workers), runs_dir=runs,
+              show=show, ready=lambda url: out_console.print(f"Corridor app: [bold]{url}[/] (Ctrl+C stops it)",
+                                                             highlight=False, soft_wrap=True))
+    except UserInputError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run the command; a command-line mistake (an unknown option, a
     value out of range) is one line and exit status 2, like every other user mistake."""

@@ -1,0 +1,398 @@
+"""The page: choose a scenario, its period and policies, run, compare, and read the results.
+
+One :class:`Page` per browser session. It never simulates: it puts jobs on the server's
+:class:`~corridor.app.jobs.JobQueue` and polls them twice a second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+import yaml
+
+from .. import packs
+from ..claims import CLAIMS
+from ..errors import UserInputError
+from ..evidence import compact
+from ..scenario.loader import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
+from .edits import Edits, baseline_scenario, edited_scenario
+from .jobs import FINAL, Job, JobQueue, JobSpec, QueueFull
+from .view import PLACE_INDICATORS, compare_place_figure, compare_rows, load_run, map_figure, series_figure
+
+__all__ = ["Page"]
+
+SCALES = {"1% of people (fastest)": 0.01, "5%": 0.05, "10%": 0.1, "25%": 0.25, "everyone (slow)": 1.0}
+
+
+def _md(text: str, **kw: Any) -> pn.pane.Markdown:
+    return pn.pane.Markdown(text, sizing_mode="stretch_width", **kw)
+
+
+def _table(rows: list[dict[str, Any]]) -> pn.pane.DataFrame:
+    import pandas as pd
+
+    return pn.pane.DataFrame(pd.DataFrame(rows), index=False, sizing_mode="stretch_width", max_height=420)
+
+
+class Page:
+    def __init__(self, queue: JobQueue) -> None:
+        self.queue = queue
+        self.job: Job | None = None
+        self.compare_job: Job | None = None
+        self.claim_job: Job | None = None
+        self.run_folder: Path | None = None
+        self.compare_folder: Path | None = None
+        self.view: Any = None
+        self.param_edits: dict[str, Any] = {}
+        names = list(builtin_scenarios())
+        self.scenario = pn.widgets.Select(name="Scenario", options=names, value=DEFAULT_SCENARIO)
+        self.start = pn.widgets.DatePicker(name="From")
+        self.end = pn.widgets.DatePicker(name="To")
+        self.seed = pn.widgets.IntInput(name="Seed", start=0, end=2**31 - 1)
+        self.scale = pn.widgets.Select(name="Population scale (share of people simulated)", options=SCALES,
+                                       value=0.1)
+        self.replications = pn.widgets.IntInput(name="Replications (comparisons)", value=3, start=1, end=20)
+        self.run_button = pn.widgets.Button(name="Run", button_type="primary")
+        self.compare_button = pn.widgets.Button(name="Compare with the baseline", button_type="success")
+        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="danger", disabled=True)
+        self.progress = pn.indicators.Progress(name="progress", value=0, max=100, sizing_mode="stretch_width")
+        self.status = pn.pane.Alert("Choose a scenario and press Run.", alert_type="light",
+                                    sizing_mode="stretch_width")
+        self.policies = pn.Column(sizing_mode="stretch_width")
+        self.policy_widgets: dict[str, tuple[Any, Any, Any]] = {}
+        # parameters
+        self.param_select = pn.widgets.Select(name="Parameter")
+        self.param_info = _md("")
+        self.param_value = pn.widgets.TextInput(name="New value (a number, or a mapping such as {MEX: 0.6})")
+        self.param_set = pn.widgets.Button(name="Set value")
+        self.param_clear = pn.widgets.Button(name="Undo all parameter changes")
+        self.param_list = _md("")
+        # results
+        self.indicator = pn.widgets.Select(name="Indicator")
+        self.nationality = pn.widgets.Select(name="Nationality", options=["total"], value="total")
+        self.series = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
+        self.map_indicator = pn.widgets.Select(name="At places", options=list(PLACE_INDICATORS))
+        self.month = pn.widgets.Player(name="Month", start=0, end=1, value=0, interval=900, loop_policy="loop",
+                                       show_value=False, width=420)
+        self.month_label = _md("")
+        self.map = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
+        self.years = pn.Column(sizing_mode="stretch_width")
+        self.downloads = pn.Row()
+        # comparison
+        self.cmp_indicator = pn.widgets.Select(name="Indicator")
+        self.cmp_year = pn.widgets.Select(name="Year")
+        self.cmp_table = pn.Column(sizing_mode="stretch_width")
+        self.cmp_map = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
+        self.cmp_downloads = pn.Row()
+        # evidence, claims, past runs
+        self.evidence = pn.Column(sizing_mode="stretch_width")
+        self.claim = pn.widgets.Select(name="Claim", options={f"{k}: {c.statement[:100]}": k
+                                                              for k, c in CLAIMS.items()})
+        self.claim_button = pn.widgets.Button(name="Test this claim")
+        self.claim_out = _md("")
+        self.past = pn.widgets.Select(name="Past runs (registry)")
+        self.open_button = pn.widgets.Button(name="Open")
+        self.refresh_button = pn.widgets.Button(name="Refresh list")
+
+        self.scenario.param.watch(lambda e: self._load_scenario(), "value")
+        self.run_button.on_click(lambda e: self._submit("run"))
+        self.compare_button.on_click(lambda e: self._submit("compare"))
+        self.cancel_button.on_click(lambda e: self._cancel())
+        self.param_select.param.watch(lambda e: self._show_param(), "value")
+        self.param_set.on_click(lambda e: self._set_param())
+        self.param_clear.on_click(lambda e: self._clear_params())
+        for w in (self.indicator, self.nationality):
+            w.param.watch(lambda e: self._draw_series(), "value")
+        for w in (self.map_indicator, self.month):
+            w.param.watch(lambda e: self._draw_map(), "value")
+        for w in (self.cmp_indicator, self.cmp_year):
+            w.param.watch(lambda e: self._draw_comparison(), "value")
+        self.claim_button.on_click(lambda e: self._submit("claim"))
+        self.open_button.on_click(lambda e: self._open_past())
+        self.refresh_button.on_click(lambda e: self._list_past())
+        self._load_scenario()
+        self._list_past()
+
+    # ------------------------------------------------------------ layout
+    def layout(self) -> pn.viewable.Viewable:
+        controls = pn.Column(
+            "## Corridor", _md("What happens if ...? Choose a period and the policies in force, run, compare."),
+            self.scenario, pn.Row(self.start, self.end), self.seed, self.scale, self.replications,
+            pn.Row(self.run_button, self.cancel_button), self.compare_button, self.progress, self.status,
+            width=360)
+        tabs = pn.Tabs(
+            ("Policies", pn.Column(_md("Switch a policy off or move its dates. Each line says what it does "
+                                       "and its source."), self.policies)),
+            ("Parameters", pn.Column(self.param_select, self.param_info, self.param_value,
+                                     pn.Row(self.param_set, self.param_clear), self.param_list)),
+            ("Results", pn.Column(pn.Row(self.indicator, self.nationality), self.series, self.years,
+                                  self.downloads)),
+            ("Map", pn.Column(pn.Row(self.map_indicator, self.month, self.month_label), self.map)),
+            ("Compare", pn.Column(_md("Scenario minus baseline on common random numbers: both run with the same "
+                                      "seeds, so the difference carries the effect of the change."),
+                                  pn.Row(self.cmp_indicator, self.cmp_year), self.cmp_table, self.cmp_map,
+                                  self.cmp_downloads)),
+            ("Evidence", self.evidence),
+            ("Claims", pn.Column(_md("Claims of the source articles, tested by switching the policy off "
+                                     "(paired runs; see docs/policies.md)."), self.claim, self.claim_button,
+                                 self.claim_out)),
+            ("Past runs", pn.Column(self.past, pn.Row(self.open_button, self.refresh_button))),
+            dynamic=False, sizing_mode="stretch_width")
+        self.tabs = tabs
+        root = pn.Row(controls, tabs, sizing_mode="stretch_width")
+        cb = pn.state.add_periodic_callback(self._poll, period=500)
+        pn.state.on_session_destroyed(lambda ctx: cb.stop())
+        return root
+
+    # ------------------------------------------------------------ the scenario and its edits
+    def _load_scenario(self) -> None:
+        sc = load_scenario(self.scenario.value)
+        self.start.value, self.end.value, self.seed.value = sc.first_day, sc.last_day, sc.seed
+        self.param_edits = {}
+        ev = packs.for_scenario(sc).evidence(sc)
+        self.evidence_data = ev
+        rows, self.policy_widgets = [], {}
+        for pol in ev.policies:
+            on = pn.widgets.Checkbox(name=pol.name, value=True, width=230)
+            start = pn.widgets.DatePicker(name="from", value=dt.date.fromisoformat(pol.start), width=140)
+            end = pn.widgets.DatePicker(name="to (empty: end of run)",
+                                        value=dt.date.fromisoformat(pol.end) if pol.end else None, width=140)
+            self.policy_widgets[pol.name] = (on, start, end)
+            what = pol.description or "; ".join(pol.changes)
+            rows.append(pn.Row(on, start, end, _md(f"{what}  \n*Source: {pol.source_text}*")))
+        self.policies.objects = rows or [_md("This scenario has no policies.")]
+        self.params = {p.name: p for p in ev.parameters}
+        self.param_select.options = sorted(self.params)
+        self._show_param()
+        self._show_param_list()
+        self._show_evidence()
+
+    def _edits(self) -> Edits:
+        off, windows = [], {}
+        for pol in self.evidence_data.policies:
+            on, start, end = self.policy_widgets[pol.name]
+            if not on.value:
+                off.append(pol.name)
+                continue
+            s, e = str(start.value) if start.value else pol.start, str(end.value) if end.value else None
+            if (s, e) != (pol.start, pol.end):
+                windows[pol.name] = (s, e)
+        return Edits(start=str(self.start.value) if self.start.value else None,
+                     end=str(self.end.value) if self.end.value else None, seed=self.seed.value,
+                     policies_off=tuple(off), windows=windows, parameters=dict(self.param_edits))
+
+    def _show_param(self) -> None:
+        p = self.params.get(self.param_select.value)
+        if p is None:
+            self.param_info.object = ""
+            return
+        from ..models.corridor.model import PARAM_SPECS
+
+        spec = PARAM_SPECS.get(p.name)
+        bounds = f"between {spec.low:g} and {spec.high:g}" if spec is not None else "see the model's documentation"
+        dims = f" by {', '.join(p.dims)}" if p.dims else ""
+        self.param_info.object = (f"**{p.name}**{dims}: {p.doc}  \nvalue in force: `{compact(p.value, 160)}`"
+                                  f" {p.unit}  \nallowed: {bounds}  \nsource: {p.source_text}")
+
+    def _set_param(self) -> None:
+        name, text = self.param_select.value, self.param_value.value.strip()
+        try:
+            value = yaml.safe_load(text) if text else None
+            if value is None:
+                raise UserInputError("no value given", at=f"parameters.{name}",
+                                     expected="a number, or a mapping such as {MEX: 0.6}")
+            edits = Edits(parameters={**self.param_edits, name: value})
+            edited_scenario(self.scenario.value, edits)
+        except (UserInputError, yaml.YAMLError) as exc:
+            self._say(exc.one_line() if isinstance(exc, UserInputError) else f"not YAML: {exc}", "danger")
+            return
+        self.param_edits[name] = value
+        self._say(f"{name} set to {compact(value)} for the next run.", "info")
+        self._show_param_list()
+
+    def _clear_params(self) -> None:
+        self.param_edits = {}
+        self._show_param_list()
+
+    def _show_param_list(self) -> None:
+        self.param_list.object = ("Changed for the next run: " + ", ".join(
+            f"`{k} = {compact(v)}`" for k, v in self.param_edits.items())) if self.param_edits else \
+            "No parameter changed: the scenario's values are used."
+
+    def _show_evidence(self) -> None:
+        ev = self.evidence_data
+        self.evidence.objects = [
+            _md(f"### Every value in force in `{ev.scenario}`, with its source"),
+            _table([{"parameter": p.name, "value": compact(p.value, 60), "unit": p.unit, "source": p.kind,
+                     "reference": p.ref or p.note, "set by": p.origin} for p in ev.parameters]),
+            _md("### Policies"),
+            _table([{"policy": p.name, "window": p.window, "changes": "; ".join(p.changes),
+                     "source": p.source_text} for p in ev.policies])]
+
+    # ------------------------------------------------------------ jobs
+    def _say(self, text: str, kind: str = "light") -> None:
+        self.status.object, self.status.alert_type = text, kind
+
+    def _submit(self, kind: str) -> None:
+        scale = self.scale.value
+        try:
+            edits = self._edits()
+            if kind == "run":
+                spec = JobSpec("run", scenario=edited_scenario(self.scenario.value, edits), scale=scale)
+            elif kind == "compare":
+                spec = JobSpec("compare", baseline=baseline_scenario(self.scenario.value, edits),
+                               scenario=edited_scenario(self.scenario.value, edits), scale=scale,
+                               replications=self.replications.value, seed=self.seed.value)
+            else:
+                spec = JobSpec("claim", claim=self.claim.value, replications=self.replications.value,
+                               scale=min(scale, 0.05))
+            job = self.queue.submit(spec)
+        except UserInputError as exc:
+            self._say(exc.one_line(), "danger")
+            return
+        except QueueFull as exc:
+            self._say(str(exc), "warning")
+            return
+        setattr(self, {"run": "job", "compare": "compare_job", "claim": "claim_job"}[kind], job)
+        self.cancel_button.disabled = False
+        self._say(f"{kind} queued ({self.queue.held()} in the queue).", "info")
+
+    def _cancel(self) -> None:
+        for job in (self.job, self.compare_job, self.claim_job):
+            if job is not None and job.state not in FINAL:
+                self.queue.cancel(job.id)
+        self._say("Cancelled.", "warning")
+
+    def _poll(self) -> None:
+        active = [j for j in (self.job, self.compare_job, self.claim_job) if j is not None and j.state not in FINAL]
+        self.cancel_button.disabled = not active
+        for job in active:
+            if job.total:
+                self.progress.value = int(100 * job.done / job.total)
+            if job.state == "running":
+                self._say(f"{job.spec.kind} running: {job.done}/{job.total} "
+                          f"{'days' if job.spec.kind == 'run' else 'runs'}", "info")
+        for attr, show in (("job", self._show_run), ("compare_job", self._show_comparison),
+                           ("claim_job", self._show_claim)):
+            job = getattr(self, attr)
+            if job is not None and job.state in FINAL:
+                setattr(self, attr, None)
+                if job.state == "done":
+                    self.progress.value = 100
+                    self._say(f"{job.spec.kind} finished: {job.message}; results in {job.out_dir}", "success")
+                    show(job.out_dir)
+                else:
+                    self._say(f"{job.spec.kind} {job.state}: {job.message}", "danger" if job.state == "failed"
+                              else "warning")
+
+    # ------------------------------------------------------------ results
+    def _show_run(self, folder: Path) -> None:
+        self.run_folder = Path(folder)
+        self.view = view = load_run(folder)
+        self.indicator.options = list(view.indicators)
+        if self.indicator.value not in view.indicators:
+            self.indicator.value = "apprehensions_us" if "apprehensions_us" in view.indicators else view.indicators[0]
+        self.nationality.options = ["total", *view.nationalities]
+        self.month.end = max(1, len(view.months) - 1)
+        self.month.value = 0
+        self.map_indicator.options = [x for x in PLACE_INDICATORS if x in view.indicators]
+        self._draw_series()
+        self._draw_map()
+        years = view.summary["years"]
+        shown = packs.get(view.summary.get("model", "corridor")).table_indicators \
+            if "corridor" in packs.names() else view.indicators
+        self.years.objects = [_md(f"### Totals by calendar year ({view.summary['scenario']}, seed "
+                                  f"{view.summary['seed']})"),
+                              _table([{"indicator": ind, **{y: years[y][ind]["total"] for y in years}}
+                                      for ind in shown if ind in next(iter(years.values()))])]
+        self.downloads.objects = [
+            pn.widgets.FileDownload(file=str(self.run_folder / "scenario.yaml"), filename="scenario.yaml",
+                                    label="Download the scenario (YAML, seed included)")
+            if (self.run_folder / "scenario.yaml").exists() else _md(""),
+            pn.widgets.FileDownload(callback=lambda: self._zip(self.run_folder), filename="corridor-run.zip",
+                                    label="Download all outputs (zip)")]
+        self.tabs.active = 2
+
+    def _zip(self, folder: Path | None) -> io.BytesIO:
+        assert folder is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = shutil.make_archive(str(Path(tmp) / "run"), "zip", folder)
+            return io.BytesIO(Path(path).read_bytes())
+
+    def _draw_series(self) -> None:
+        if self.view is not None and self.indicator.value in self.view.indicators:
+            self.series.object = series_figure(self.view, self.indicator.value, self.nationality.value)
+
+    def _draw_map(self) -> None:
+        if self.view is None or self.map_indicator.value not in self.view.indicators:
+            return
+        self.month_label.object = self.view.months[self.month.value].strftime("**%B %Y**")
+        self.map.object = map_figure(self.view, self.map_indicator.value, self.month.value)
+
+    def _show_comparison(self, folder: Path) -> None:
+        self.compare_folder = Path(folder)
+        rows = compare_rows(folder)
+        self.cmp_rows = rows
+        self.cmp_indicator.options = sorted({r["indicator"] for r in rows})
+        if self.cmp_indicator.value not in self.cmp_indicator.options:
+            self.cmp_indicator.value = "detentions_mexico" if "detentions_mexico" in self.cmp_indicator.options \
+                else self.cmp_indicator.options[0]
+        self.cmp_year.options = sorted({r["year"] for r in rows})
+        self.cmp_downloads.objects = [pn.widgets.FileDownload(
+            callback=lambda: self._zip(self.compare_folder), filename="corridor-compare.zip",
+            label="Download the comparison (zip)")]
+        self._draw_comparison()
+        self.tabs.active = 4
+
+    def _draw_comparison(self) -> None:
+        if self.compare_folder is None or self.cmp_year.value is None:
+            return
+        ind, year = self.cmp_indicator.value, self.cmp_year.value
+
+        def band(r: dict[str, Any]) -> str:
+            if r["ci_low"] is None:
+                return "n/a (one replication)"
+            return f"{r['ci_low']:+,.0f} to {r['ci_high']:+,.0f}"
+
+        rows = [{"nationality": r["nationality"], "baseline": round(r["a_mean"]), "scenario": round(r["b_mean"]),
+                 "difference": round(r["diff_mean"]), "90% interval": band(r),
+                 "relative": f"{100 * r['relative_diff']:+.1f}%" if r["relative_diff"] is not None else ""}
+                for r in self.cmp_rows if r["indicator"] == ind and r["year"] == year]
+        self.cmp_table.objects = [_md(f"### {ind}, {year}"), _table(rows)]
+        self.cmp_map.object = compare_place_figure(self.compare_folder, ind, year)
+
+    def _show_claim(self, folder: Path) -> None:
+        ans = json.loads((Path(folder) / "claim.json").read_text(encoding="utf-8"))
+        self.claim_out.object = "```\n" + json.dumps(ans, indent=1)[:4000] + "\n```"
+
+    # ------------------------------------------------------------ past runs
+    def _list_past(self) -> None:
+        import duckdb
+
+        options: dict[str, str] = {}
+        if self.queue.registry.exists():
+            try:
+                con = duckdb.connect(str(self.queue.registry), read_only=True)
+                try:
+                    for when, name, seed, folder in con.execute(
+                            "SELECT recorded_at, scenario, seed, out_dir FROM runs ORDER BY recorded_at DESC "
+                            "LIMIT 200").fetchall():
+                        if (Path(folder) / "summary.json").exists():
+                            options[f"{when:%Y-%m-%d %H:%M:%S} {name} (seed {seed})"] = folder
+                finally:
+                    con.close()
+            except duckdb.Error as exc:          # held by a writer: try again later
+                self._say(f"the run registry cannot be read now ({str(exc).splitlines()[0]})", "warning")
+        self.past.options = options
+
+    def _open_past(self) -> None:
+        if self.past.value:
+            self._show_run(Path(self.past.value))
+            self._say(f"Opened {self.past.value}", "success")

@@ -6,7 +6,6 @@ One :class:`Page` per browser session. It never simulates: it puts jobs on the s
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import shutil
@@ -53,8 +52,9 @@ class Page:
         self.param_edits: dict[str, Any] = {}
         names = list(builtin_scenarios())
         self.scenario = pn.widgets.Select(name="Scenario", options=names, value=DEFAULT_SCENARIO)
-        self.start = pn.widgets.DatePicker(name="From")
-        self.end = pn.widgets.DatePicker(name="To")
+        # dates are typed (YYYY-MM-DD): a text box works from the keyboard, a calendar pop-up does not
+        self.start = pn.widgets.TextInput(name="From (YYYY-MM-DD)", width=160)
+        self.end = pn.widgets.TextInput(name="To", width=160)
         self.seed = pn.widgets.IntInput(name="Seed", start=0, end=2**31 - 1)
         self.scale = pn.widgets.Select(name="Population scale (share of people simulated)", options=SCALES,
                                        value=0.1)
@@ -154,16 +154,17 @@ class Page:
     # ------------------------------------------------------------ the scenario and its edits
     def _load_scenario(self) -> None:
         sc = load_scenario(self.scenario.value)
-        self.start.value, self.end.value, self.seed.value = sc.first_day, sc.last_day, sc.seed
+        self.start.value, self.end.value, self.seed.value = str(sc.first_day), str(sc.last_day), sc.seed
         self.param_edits = {}
         ev = packs.for_scenario(sc).evidence(sc)
         self.evidence_data = ev
         rows, self.policy_widgets = [], {}
         for pol in ev.policies:
-            on = pn.widgets.Checkbox(name=pol.name, value=True, width=230)
-            start = pn.widgets.DatePicker(name="from", value=dt.date.fromisoformat(pol.start), width=140)
-            end = pn.widgets.DatePicker(name="to (empty: end of run)",
-                                        value=dt.date.fromisoformat(pol.end) if pol.end else None, width=140)
+            # a toggle button, not a checkbox: its text is its accessible name ("NAME: on" / "NAME: off")
+            on = pn.widgets.Toggle(name=f"{pol.name}: on", value=True, button_type="success", width=260)
+            on.param.watch(lambda e, n=pol.name: self._toggled(e.obj, n), "value")
+            start = pn.widgets.TextInput(name="from", value=pol.start, width=140)
+            end = pn.widgets.TextInput(name="to (empty: end of run)", value=pol.end or "", width=140)
             self.policy_widgets[pol.name] = (on, start, end)
             what = pol.description or "; ".join(pol.changes)
             rows.append(pn.Row(on, start, end, _md(f"{what}  \n*Source: {pol.source_text}*")))
@@ -174,6 +175,9 @@ class Page:
         self._show_param_list()
         self._show_evidence()
 
+    def _toggled(self, button: Any, name: str) -> None:
+        button.name, button.button_type = (f"{name}: on", "success") if button.value else (f"{name}: off", "light")
+
     def _edits(self) -> Edits:
         off, windows = [], {}
         for pol in self.evidence_data.policies:
@@ -181,11 +185,10 @@ class Page:
             if not on.value:
                 off.append(pol.name)
                 continue
-            s, e = str(start.value) if start.value else pol.start, str(end.value) if end.value else None
+            s, e = start.value.strip() or pol.start, end.value.strip() or None
             if (s, e) != (pol.start, pol.end):
                 windows[pol.name] = (s, e)
-        return Edits(start=str(self.start.value) if self.start.value else None,
-                     end=str(self.end.value) if self.end.value else None, seed=self.seed.value,
+        return Edits(start=self.start.value.strip() or None, end=self.end.value.strip() or None, seed=self.seed.value,
                      policies_off=tuple(off), windows=windows, parameters=dict(self.param_edits))
 
     def _show_param(self) -> None:
@@ -295,9 +298,10 @@ class Page:
     # ------------------------------------------------------------ results
     def _show_run(self, folder: Path) -> None:
         self.run_folder = Path(folder)
+        first = self.view is None
         self.view = view = load_run(folder)
         self.indicator.options = list(view.indicators)
-        if self.indicator.value not in view.indicators:
+        if first or self.indicator.value not in view.indicators:
             self.indicator.value = "apprehensions_us" if "apprehensions_us" in view.indicators else view.indicators[0]
         self.nationality.options = ["total", *view.nationalities]
         self.month.end = max(1, len(view.months) - 1)

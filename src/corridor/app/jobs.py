@@ -23,7 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["Job", "JobQueue", "QueueFull", "JobSpec"]
+__all__ = ["Job", "JobQueue", "QueueFull", "JobSpec", "ENSEMBLE_DIR"]
+
+#: Sub-folder of a run made with replications > 1: the ensemble of its bands (as `corridor ensemble`).
+ENSEMBLE_DIR = "ensemble"
 
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 FINAL: tuple[State, ...] = ("done", "failed", "cancelled")
@@ -35,16 +38,17 @@ class QueueFull(RuntimeError):
 
 @dataclass(frozen=True)
 class JobSpec:
-    """What to run. ``kind`` is ``run`` (``scenario``: a scenario mapping), ``compare``
-    (``baseline`` and ``scenario``, ``replications`` paired members) or ``claim`` (``claim``:
-    a key of :data:`corridor.claims.CLAIMS`)."""
+    """What to run. ``kind`` is ``run`` (``scenario``: a scenario mapping; with ``replications``
+    > 1 an ensemble of that many members gives bands), ``compare`` (``baseline`` and
+    ``scenario``, ``replications`` paired members) or ``claim`` (``claim``: a key of
+    :data:`corridor.claims.CLAIMS`)."""
 
     kind: Literal["run", "compare", "claim"]
     scenario: dict[str, Any] | None = None
     baseline: dict[str, Any] | None = None
     seed: int | None = None
     scale: float | None = None
-    replications: int = 5
+    replications: int = 1
     claim: str | None = None
 
 
@@ -89,7 +93,15 @@ def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any) -> str:
         packs.for_scenario(sc)   # the pack must know this scenario (raises a clear error if not)
         write_run(finished.result, out_dir, plots=False, registry=registry, extra=extra)
         m = finished.result.meta
-        return f"{m['days_simulated']} days, {m['agents_created']:,} agents, {m['run_seconds']:.1f} s"
+        said = f"{m['days_simulated']} days, {m['agents_created']:,} agents, {m['run_seconds']:.1f} s"
+        if spec.replications > 1:
+            # the band of stochastic noise: an ensemble of the same scenario, as `corridor ensemble` writes it
+            from ..analysis.ensemble import run_ensemble
+
+            ens = run_ensemble(sc.with_seed(finished.result.seed), spec.replications, out_dir / ENSEMBLE_DIR,
+                               workers=1, plots=False, progress=report)
+            said += f"; {len(ens.seeds)} replications for the bands ({ens.seconds:.1f} s)"
+        return said
     if spec.kind == "compare":
         from ..compare import compare_scenarios, write_comparison
 

@@ -58,7 +58,8 @@ class Page:
         self.seed = pn.widgets.IntInput(name="Seed", start=0, end=2**31 - 1)
         self.scale = pn.widgets.Select(name="Population scale (share of people simulated)", options=SCALES,
                                        value=0.1)
-        self.replications = pn.widgets.IntInput(name="Replications (comparisons)", value=3, start=1, end=20)
+        self.replications = pn.widgets.IntInput(name="Replications (bands of a run; paired members of a comparison)",
+                                                value=3, start=1, end=20)
         self.run_button = pn.widgets.Button(name="Run", button_type="primary")
         self.compare_button = pn.widgets.Button(name="Compare with the baseline", button_type="success")
         self.cancel_button = pn.widgets.Button(name="Cancel", button_type="danger", disabled=True)
@@ -248,7 +249,8 @@ class Page:
         try:
             edits = self._edits()
             if kind == "run":
-                spec = JobSpec("run", scenario=edited_scenario(self.scenario.value, edits), scale=scale)
+                spec = JobSpec("run", scenario=edited_scenario(self.scenario.value, edits), scale=scale,
+                               replications=self.replications.value)
             elif kind == "compare":
                 spec = JobSpec("compare", baseline=baseline_scenario(self.scenario.value, edits),
                                scenario=edited_scenario(self.scenario.value, edits), scale=scale,

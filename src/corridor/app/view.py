@@ -152,6 +152,18 @@ def _label(name: str) -> str:
     return name.replace("_", " ")
 
 
+def _bands(view: RunView, indicator: str, nationality: str, calendar: str) -> dict[str, tuple[float, float, float]]:
+    """Period label -> (5%, median, 95%) of the run's ensemble (``ensemble/bands_*.parquet``),
+    empty when the run was made without replications."""
+    name = "bands_monthly.parquet" if calendar == "month" else "bands_yearly.parquet"
+    path = view.folder / "ensemble" / name
+    if not path.exists():
+        return {}
+    t = pq.read_table(path, filters=[("indicator", "=", indicator), ("nationality", "=", nationality),
+                                     ("calendar", "=", calendar)]).to_pylist()
+    return {r["period"]: (r["q05"], r["q50"], r["q95"]) for r in t}
+
+
 def series_figure(view: RunView, indicator: str, nationality: str = "total") -> Figure:
     """Monthly values of one indicator, and yearly totals beside the observed series (if the
     facts hold one for it)."""
@@ -165,16 +177,33 @@ def series_figure(view: RunView, indicator: str, nationality: str = "total") -> 
                       alpha=0.9)
         top.legend(loc="upper left", fontsize=7, ncol=4)
     else:
-        top.plot(view.months, x[:, view.nationalities.index(nationality)], color=BLUE)
+        top.plot(view.months, x[:, view.nationalities.index(nationality)], color=BLUE, label="this run")
+    band = _bands(view, indicator, nationality, "month")
+    if band:
+        months = [m for m in view.months if m.strftime("%Y-%m") in band]
+        lo = [band[m.strftime("%Y-%m")][0] for m in months]
+        hi = [band[m.strftime("%Y-%m")][2] for m in months]
+        top.fill_between(months, lo, hi, color=BLACK, alpha=0.15, step=None, label="90% band (replications)")
+        top.plot(months, [band[m.strftime("%Y-%m")][1] for m in months], color=BLACK, lw=1, label="median")
+        if nationality != "total":
+            top.legend(loc="upper left", fontsize=7)
     top.set_title(f"{_label(indicator)}, {nationality}: " + ("per month" if kind == "flow" else "mean per day"))
     top.grid(alpha=0.3)
     obs = for_indicator(indicator, nationality)
     fiscal = obs is not None and obs.period == "fiscal_year"
     model = view.annual(indicator, nationality, fiscal=fiscal)
     if model:
-        bottom.plot(list(model), list(model.values()), "o-", color=VERMILLION, label="model")
+        bottom.plot(list(model), list(model.values()), "o-", color=VERMILLION, label="model (this run)")
+        yb = _bands(view, indicator, nationality, "fiscal_year" if fiscal else "year")
+        years = [y for y in model if str(y) in yb]
+        if years:
+            lo = [yb[str(y)][1] - yb[str(y)][0] for y in years]
+            hi = [yb[str(y)][2] - yb[str(y)][1] for y in years]
+            bottom.errorbar(years, [yb[str(y)][1] for y in years], yerr=[lo, hi], fmt="none", ecolor=VERMILLION,
+                            capsize=4, label="model: median and 90% band")
     if obs is not None:
-        years = [y for y in obs.values if (not model or min(model) - 3 <= y <= max(model) + 3)]
+        first, last = view.months[0].year, view.months[-1].year + (1 if fiscal else 0)
+        years = [y for y in obs.values if first - 2 <= y <= last + 2]
         bottom.plot(years, [obs.values[y] for y in years], "s", color=BLACK, mfc="none",
                     label=f"observed ({obs.source})")
     unit = "US fiscal year" if fiscal else "calendar year"

@@ -79,6 +79,14 @@ def test_the_map_changes_with_the_month(run_folder):
         fig = map_figure(view, "detentions_mexico", month)
         return fig.axes[0].collections[-1].get_sizes()
 
+    def widths(month):
+        fig = map_figure(view, "detentions_mexico", month)
+        return np.array([line.get_linewidth() for line in fig.axes[0].get_lines() if line.get_alpha() == 0.8])
+
+    # route lines by month, on one scale: the months' traversals add up to the run's
+    assert view.route_monthly is not None
+    assert view.route_monthly.sum(axis=0) == pytest.approx(view.route_flows)
+    assert widths(0).size > 0 and not np.array_equal(widths(0), widths(6))
     jan, jul = circles(0), circles(6)
     assert jan.size == jul.size and jan.max() > 0
     assert not np.array_equal(jan, jul)

@@ -23,7 +23,8 @@ def test_run_writes_outputs(tiny_file, tmp_path):
     out = tmp_path / "out"
     res = runner.invoke(app, ["run", str(tiny_file), "--out", str(out), "-q", "--no-plots"])
     assert res.exit_code == 0, res.output
-    for name in ("daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"):
+    for name in ("daily.parquet", "route_flows.parquet", "route_flows_daily.parquet", "run.json", "summary.json",
+                 "runs.duckdb"):
         assert (out / name).is_file(), name
     assert not (out / "timeseries.png").exists()
     s = json.loads((out / "summary.json").read_text())

@@ -81,8 +81,8 @@ def _killed_write(result, out: Path, after_moves: int) -> None:
     os._exit(0)
 
 
-# the publish of a run without plots renames: journal, 4 files, journal (6 calls)
-@pytest.mark.parametrize("after_moves", range(7))
+# the publish of a run without plots renames: journal, 5 files, journal (7 calls)
+@pytest.mark.parametrize("after_moves", range(8))
 def test_a_kill_at_any_point_of_publishing_never_mixes_two_runs(three_runs, tmp_path, after_moves):
     r1, r2, r3 = three_runs
     out = tmp_path / "out"
@@ -90,17 +90,18 @@ def test_a_kill_at_any_point_of_publishing_never_mixes_two_runs(three_runs, tmp_
     child = FORK.Process(target=_killed_write, args=(r2, out, after_moves))
     child.start()
     child.join(60)
-    assert child.exitcode == (9 if after_moves < 6 else 0)
+    assert child.exitcode == (9 if after_moves < 7 else 0)
     if check_never_mixed(out):
         seed = json.loads((out / "summary.json").read_text())["seed"]
         assert seed in (1, 2)
         if seed == 2:
             assert not (out / "timeseries.png").exists()   # run 1's plots went with run 1
-    assert list(out.glob(".partial-*"))  or after_moves == 6   # the killed run's staging is left ...
+    assert list(out.glob(".partial-*"))  or after_moves == 7   # the killed run's staging is left ...
     write_run(r3, out, plots=False)
     assert check_never_mixed(out)
     assert json.loads((out / "summary.json").read_text())["seed"] == 3
-    assert visible(out) == {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"}
+    assert visible(out) == {"daily.parquet", "route_flows.parquet", "route_flows_daily.parquet", "run.json",
+                            "summary.json", "runs.duckdb"}
     assert atomic._read_journal(out) == (visible(out) - {"runs.duckdb"}, {"summary.json"})
     assert not list(out.glob(".partial-*"))         # ... and removed by the next publish
     assert 1 in registry_seeds(out) and 3 in registry_seeds(out)
@@ -355,6 +356,7 @@ def test_twenty_concurrent_commands_into_one_folder(tiny_file, tmp_path):
     assert completed, "no run completed"
     assert check_never_mixed(out)
     assert json.loads((out / "summary.json").read_text())["seed"] in completed
-    assert visible(out) == {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "runs.duckdb"}
+    assert visible(out) == {"daily.parquet", "route_flows.parquet", "route_flows_daily.parquet", "run.json",
+                            "summary.json", "runs.duckdb"}
     assert registry_seeds(out) == completed
     assert not list(out.glob(".partial-*"))

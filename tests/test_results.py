@@ -17,8 +17,8 @@ from corridor.results.run import fiscal_year
 REQUIRED = ("entries_mexico", "detentions_mexico", "deportations_mexico", "victimizations",
             "deaths", "asylum_applications_mexico", "asylum_grants_mexico",
             "arrivals_us_border", "apprehensions_us", "waiting_south", "waiting_north")
-FILES = {"daily.parquet", "route_flows.parquet", "run.json", "summary.json", "timeseries.png",
-         "flow_map.png", "runs.duckdb"}
+FILES = {"daily.parquet", "route_flows.parquet", "route_flows_daily.parquet", "run.json", "summary.json",
+         "timeseries.png", "flow_map.png", "runs.duckdb"}
 
 
 @pytest.fixture(scope="module")

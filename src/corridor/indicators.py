@@ -33,10 +33,17 @@ class Recorder:
         self.n_nat, self.n_loc = n_nationalities, n_locations
         self.data = np.zeros((n_days, len(self.indicators), n_nationalities, n_locations), dtype=np.int32)
         self._tick = 0
-        self.route_flows: np.ndarray = np.zeros(0, dtype=np.int64)   # traversals per route
+        self.route_days = np.zeros((n_days, 0), dtype=np.int64)   # traversals per reported day and route
+        self.route_scratch = np.zeros(0, dtype=np.int64)           # the traversals of a day not reported
 
     def track_routes(self, n_routes: int) -> None:
-        self.route_flows = np.zeros(n_routes, dtype=np.int64)
+        self.route_days = np.zeros((self.data.shape[0], n_routes), dtype=np.int64)
+        self.route_scratch = np.zeros(n_routes, dtype=np.int64)
+
+    @property
+    def route_flows(self) -> np.ndarray:
+        """Traversals per route over the reported days (spin-up days not counted)."""
+        return self.route_days.sum(axis=0, dtype=np.int64)
 
     def set_tick(self, tick: int) -> None:
         self._tick = tick

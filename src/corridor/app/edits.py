@@ -95,5 +95,7 @@ def edited_scenario(name: str, edits: Edits) -> dict[str, Any]:
     sc = scenario_from_dict(data)
     from .. import packs
 
-    packs.for_scenario(sc).evidence(sc)   # parameter names and policy levers checked against the model
+    pack = packs.for_scenario(sc)
+    pack.evidence(sc)                     # parameter names and policy levers checked against the model
+    pack.build(sc.with_scale(1e-3))       # and every value within its bounds (a world of a few agents: 0.2 s)
     return data

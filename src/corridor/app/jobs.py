@@ -64,7 +64,7 @@ class Job:
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
     finished: float | None = None
-    first_result: float | None = None     # when the first days were simulated (progress > 0)
+    first_result: float | None = None     # when its first results were written (a run: before its bands)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.spec.kind, "state": self.state, "done": self.done,
@@ -73,8 +73,9 @@ class Job:
 
 # ---------------------------------------------------------------- in the worker process
 
-def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any) -> str:
-    """Run one job (in a worker process); returns a one-line summary."""
+def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any, written: Any = None) -> str:
+    """Run one job (in a worker process); returns a one-line summary. ``written()`` is called
+    when a run's results are on disk, before the replications of its bands."""
     import yaml
 
     from ..scenario.loader import scenario_from_dict
@@ -95,6 +96,8 @@ def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any) -> str:
         m = finished.result.meta
         said = f"{m['days_simulated']} days, {m['agents_created']:,} agents, {m['run_seconds']:.1f} s"
         if spec.replications > 1:
+            if written is not None:
+                written(said)
             # the band of stochastic noise: an ensemble of the same scenario, as `corridor ensemble` writes it
             from ..analysis.ensemble import run_ensemble
 
@@ -157,7 +160,8 @@ def _worker_main(conn: Any, registry: str) -> None:
                 conn.send(("progress", job_id, (done, total)))
 
         try:
-            summary = _execute(spec, Path(out_dir), Path(registry), report)
+            summary = _execute(spec, Path(out_dir), Path(registry), report,
+                               lambda said, job_id=job_id: conn.send(("written", job_id, said)))
             conn.send(("done", job_id, summary))
         except UserInputError as exc:
             conn.send(("failed", job_id, exc.one_line()))
@@ -229,6 +233,11 @@ class JobQueue:
         with self._lock:
             return self._held()
 
+    def workers_ready(self) -> int:
+        """Workers that have loaded (or, the first time after installing, compiled) the kernels."""
+        with self._lock:
+            return sum(1 for w in self._workers if w.ready)
+
     def cancel(self, job_id: str) -> bool:
         """Cancel a waiting job, or end the worker running it (a fresh one replaces it).
         Returns False when the job had already finished."""
@@ -295,9 +304,12 @@ class JobQueue:
             return
         if kind == "progress":
             job.done, job.total = payload
-            if job.first_result is None and job.done > 0:
-                job.first_result = time.monotonic()
             return
+        if kind == "written":
+            job.first_result, job.message = time.monotonic(), str(payload)
+            return
+        if kind == "done" and job.first_result is None:
+            job.first_result = time.monotonic()
         self._finish(job, "done" if kind == "done" else "failed", str(payload))
         w.job = None
 

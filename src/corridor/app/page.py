@@ -281,9 +281,16 @@ class Page:
         for job in active:
             if job.total:
                 self.progress.value = int(100 * job.done / job.total)
+            if job is self.job and job.first_result is not None and self.run_folder != job.out_dir:
+                self._show_run(job.out_dir)             # the run is written; its bands follow
+            if job.state == "queued" and not self.queue.workers_ready():
+                self._say("queued: the workers are loading the model's compiled kernels (the first start after "
+                          "installing compiles them: several minutes on two cores)", "info")
             if job.state == "running":
-                self._say(f"{job.spec.kind} running: {job.done}/{job.total} "
-                          f"{'days' if job.spec.kind == 'run' else 'runs'}", "info")
+                what = "days" if job.spec.kind == "run" and job.first_result is None else "runs"
+                self._say(f"{job.spec.kind} running: {job.done}/{job.total} {what}"
+                          + ("; results shown, replications for the bands under way"
+                             if job.first_result is not None and job.spec.kind == "run" else ""), "info")
         for attr, show in (("job", self._show_run), ("compare_job", self._show_comparison),
                            ("claim_job", self._show_claim)):
             job = getattr(self, attr)

@@ -51,6 +51,7 @@ class RunView:
     monthly: np.ndarray
     routes: tuple[tuple[str, str], ...]
     route_flows: np.ndarray
+    route_monthly: np.ndarray | None = None    # [month, route]; None: a run written without daily route flows
 
     def annual(self, indicator: str, nationality: str = "total", fiscal: bool = False) -> dict[int, float]:
         """Totals (flows) or mean per day (stocks) of every year the run covers in full."""
@@ -132,8 +133,18 @@ def load_run(folder: str | Path) -> RunView:
     monthly[:, stock] /= days_in[:, None, None, None]
     routes_t = pq.read_table(folder / "route_flows.parquet")
     routes = tuple(zip(routes_t.column("from").to_pylist(), routes_t.column("to").to_pylist(), strict=True))
+    route_monthly = None
+    daily_routes = folder / "route_flows_daily.parquet"
+    if daily_routes.exists():
+        t = pq.read_table(daily_routes).to_pydict()
+        index = {r: k for k, r in enumerate(routes)}
+        month_of = {m: k for k, m in enumerate(months)}
+        route_monthly = np.zeros((len(months), len(routes)))
+        for d, a, b, v in zip(t["date"], t["from"], t["to"], t["traversals"], strict=True):
+            route_monthly[month_of[dt.date(d.year, d.month, 1)], index[(a, b)]] += v
     return RunView(folder, summary, meta, tuple(months), tuple(indicators), kinds, tuple(nationalities),
-                   tuple(locations), monthly, routes, routes_t.column("traversals").to_numpy().astype(float))
+                   tuple(locations), monthly, routes, routes_t.column("traversals").to_numpy().astype(float),
+                   route_monthly)
 
 
 def _next_month(d: dt.date) -> dt.date:
@@ -233,15 +244,18 @@ def _frame(ax: Any, points: list[tuple[float, float]]) -> None:
 
 
 def map_figure(view: RunView, indicator: str, month: int | None = None) -> Figure:
-    """The corridor on its basemap: people travelling each route over the run (line width),
-    and ``indicator`` at each place in month ``month`` (index into ``view.months``; None: the
-    whole run) as circles."""
+    """The corridor on its basemap: people travelling each route (line width) and ``indicator``
+    at each place (circles), in month ``month`` (index into ``view.months``; None: the whole
+    run). Line widths keep one scale over the months, so they can be compared."""
     coords = _coords(view)
     fig = Figure(figsize=(9, 7), layout="constrained")
     ax = fig.subplots()
     _frame(ax, list(coords.values()))
-    top = view.route_flows.max() if view.route_flows.size and view.route_flows.max() > 0 else 1.0
-    for (a, b), f in zip(view.routes, view.route_flows, strict=True):
+    by_month = month is not None and view.route_monthly is not None
+    flows = view.route_monthly[month] if by_month else view.route_flows
+    scale_of = view.route_monthly if by_month else view.route_flows
+    top = scale_of.max() if scale_of.size and scale_of.max() > 0 else 1.0
+    for (a, b), f in zip(view.routes, flows, strict=True):
         if a in coords and b in coords:
             (x0, y0, _), (x1, y1, _) = coords[a], coords[b]
             ax.plot([x0, x1], [y0, y1], color="0.75", lw=0.6, zorder=2)
@@ -263,8 +277,9 @@ def map_figure(view: RunView, indicator: str, month: int | None = None) -> Figur
             ax.annotate(f"{_label(loc)}: {vs[k]:,.0f}", (xs[k], ys[k]), fontsize=7, xytext=(4, 4),
                         textcoords="offset points", zorder=5)
     when = "the whole run" if month is None else view.months[month].strftime("%B %Y")
-    ax.set_title(f"{_label(indicator)} by place, {when} (circles); route lines: people travelling "
-                 f"each route over the run (peak {top:,.0f})", fontsize=9)
+    lines = f"in {when}" if by_month or month is None else "over the whole run"
+    ax.set_title(f"{_label(indicator)} by place, {when} (circles); route lines: people travelling each route "
+                 f"{lines} (widest: {top:,.0f})", fontsize=9)
     return fig
 
 

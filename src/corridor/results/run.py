@@ -38,6 +38,7 @@ class RunResult:
     route_flows: np.ndarray
     routes: list[tuple[str, str]]
     meta: dict[str, Any] = field(default_factory=dict)
+    route_days: np.ndarray | None = None     # traversals ``[day, route]`` (None: the pack does not track routes)
 
     def index(self, indicator: str) -> int:
         for i, ind in enumerate(self.indicators):
@@ -116,7 +117,8 @@ def run_to_end(scenario: Any, *, seed: int | None = None,
     rec = sim.recorder
     dates = [scenario.first_day + dt.timedelta(days=i) for i in range(rec.data.shape[0])]
     net = sim.network
-    flows = rec.route_flows if rec.route_flows.size else np.zeros(net.n_routes)   # a pack may not track routes
+    tracked = rec.route_days.shape[1] == net.n_routes > 0                        # a pack may not track routes
+    flows = rec.route_flows if tracked else np.zeros(net.n_routes)
     result = RunResult(
         scenario=scenario.name, scenario_hash=scenario.hash(), seed=scenario.seed, version=__version__,
         dates=dates, indicators=rec.indicators, nationalities=sim.nationalities,
@@ -130,5 +132,6 @@ def run_to_end(scenario: Any, *, seed: int | None = None,
               "phase_seconds": {k: round(v, 3) for k, v in sim.timings.items()},
               "lat": net.lat.tolist(), "lon": net.lon.tolist(),
               "kinds": [net.kinds[k] for k in net.kind]},
+        route_days=rec.route_days.astype(np.float64) * scale if tracked else None,
     )
     return FinishedRun(scenario, sim, result)

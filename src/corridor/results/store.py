@@ -21,7 +21,7 @@ from ..errors import UserInputError
 from .atomic import held_lock, staged_files
 from .run import RunResult
 
-__all__ = ["write_run", "daily_table", "record_run", "REGISTRY_NAME"]
+__all__ = ["write_run", "daily_table", "route_days_table", "record_run", "REGISTRY_NAME"]
 
 REGISTRY_NAME = "runs.duckdb"
 
@@ -47,6 +47,20 @@ def daily_table(result: RunResult) -> pa.Table:
 def _routes_table(result: RunResult) -> pa.Table:
     return pa.table({"from": [r[0] for r in result.routes], "to": [r[1] for r in result.routes],
                      "traversals": result.route_flows})
+
+
+def route_days_table(result: RunResult) -> pa.Table:
+    """Long table of non-zero daily traversals: date, from, to, traversals."""
+    days = result.route_days if result.route_days is not None else np.zeros((len(result.dates), 0))
+    day, route = np.nonzero(days)
+    dates = np.array(result.dates, dtype="datetime64[D]")
+    ends = [pa.array([r[k] for r in result.routes]) for k in (0, 1)]
+    return pa.table({
+        "date": pa.array(dates[day]),
+        "from": pa.DictionaryArray.from_arrays(pa.array(route.astype(np.int32)), ends[0]),
+        "to": pa.DictionaryArray.from_arrays(pa.array(route.astype(np.int32)), ends[1]),
+        "traversals": pa.array(days[day, route]),
+    })
 
 
 def record_run(registry: Path, result: RunResult, out_dir: Path) -> None:
@@ -108,6 +122,7 @@ def write_run(result: RunResult, out_dir: str | Path, *, plots: bool = True,
             (stage / name).write_text(text, encoding="utf-8")
         pq.write_table(daily_table(result), stage / "daily.parquet", compression="zstd")
         pq.write_table(_routes_table(result), stage / "route_flows.parquet")
+        pq.write_table(route_days_table(result), stage / "route_flows_daily.parquet", compression="zstd")
         meta: dict[str, Any] = {k: v for k, v in result.meta.items() if k not in ("lat", "lon", "kinds")}
         meta.update(scenario=result.scenario, scenario_hash=result.scenario_hash,
                     seed=result.seed, version=result.version)

@@ -209,10 +209,10 @@ def seen(flags):
 
 
 @njit(cache=True)
-def reduce_counts(counts, flows, slab, route_flows, held):
-    """Add the per-thread buffers to the day's record (integers: any order gives the same sums)
-    and clear them; the stocks' rows hold changes, added to the running totals ``held``, which
-    the record then shows."""
+def reduce_counts(counts, flows, slab, route_slab, held):
+    """Add the per-thread buffers to the day's record (``slab``; ``route_slab``: the day's
+    traversals per route; integers: any order gives the same sums) and clear them; the stocks'
+    rows hold changes, added to the running totals ``held``, which the record then shows."""
     t_n = counts.shape[0]
     c2 = counts.reshape(t_n, -1)
     s1 = slab.reshape(-1)
@@ -222,10 +222,10 @@ def reduce_counts(counts, flows, slab, route_flows, held):
             if v != 0:
                 s1[j] += v
                 c2[t, j] = 0
-        for r in range(route_flows.size):
+        for r in range(route_slab.size):
             v = flows[t, r]
             if v != 0:
-                route_flows[r] += v
+                route_slab[r] += v
                 flows[t, r] = 0
     for j in range(STOCK_ROWS.size):
         row = STOCK_ROWS[j]
@@ -259,14 +259,16 @@ def wake_days(index, wake):
 
 @njit(cache=True)
 def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data, scratch,
-             held, route_flows, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases, sleep):
+             held, route_days, route_scratch, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases,
+             sleep):
     """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
     place, caravan flag and identity of the days' new people, ``day_start`` where each day
     begins; written into the table's free rows from ``n`` on), the pass over the people in the
     simulation (``live_index``, sorted; those asleep are skipped), the asylum queue
     (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
     it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record
-    (``data``, or ``scratch`` on days not recorded; ``held``: the stocks' running totals).
+    (``data``, or ``scratch`` on days not recorded; ``held``: the stocks' running totals;
+    ``route_days``: traversals per recorded day and route, ``route_scratch`` on other days).
     ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for it is the one
     Python calls (a constant here, like a literal ``0``, would compile the pass a second time).
     ``sleep``: people sleep between events (else everyone is due every day).
@@ -313,10 +315,11 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
         interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
         revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, True)
         if rec:
-            reduce_counts(counts, flows, data[tick - first_rec], route_flows, held)
+            reduce_counts(counts, flows, data[tick - first_rec], route_days[tick - first_rec], held)
         else:
-            reduce_counts(counts, flows, scratch, route_flows, held)
+            reduce_counts(counts, flows, scratch, route_scratch, held)
             scratch[...] = 0
+            route_scratch[:] = 0
         events += seen(flags)
         if revived.size:
             refresh(live, wake_at, revived, a.wake)

@@ -193,7 +193,8 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
         over = spec.parameters.get(name)
         if over is not None:
             value = merge_value(value, over.value)
-            origin_file = str(scenario.file_for(f"parameters.{name}"))
+            set_by = scenario.file_for(f"parameters.{name}")
+            origin_file = str(set_by) if set_by else None      # None: a scenario built in memory (no file)
         at = f"parameters.{name}.value"
         try:
             if name in LOCATION_VALUED:

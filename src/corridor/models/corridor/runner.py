@@ -175,8 +175,9 @@ class CompiledDay:
             self._time(timings, m.name, clock() - t)
         t4 = clock()
         day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick] if recording else self.scratch,
-                          rec.route_flows, self.held)
+                          rec.route_days[tick - rec.first_tick] if recording else rec.route_scratch, self.held)
         self.scratch[...] = 0
+        rec.route_scratch[:] = 0
         sim.agent_days += int(everyone.size)
         self.events += int(events)
         sim._live = (day.compact(everyone, wake_at, a.live)[0], a.n, tick + 1)     # who is still in tomorrow
@@ -238,8 +239,8 @@ class CompiledDay:
             tick_next, n, live, agent_days, events = day.run_days(
                 tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people),
                 day_start[tick - t0:] - first, w, self.base_keys, self.counts, self.flows, rec.data, self.scratch,
-                self.held, rec.route_flows, self.pool.arrays(), capacity, capacity_u[tick - t0:], CHUNK,
-                PARALLEL_MIN, parallel, day.ALL_PHASES, self.sleep)
+                self.held, rec.route_days, rec.route_scratch, self.pool.arrays(), capacity,
+                capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel, day.ALL_PHASES, self.sleep)
             a.commit(n)
             sim.agent_days += int(agent_days)
             self.events += int(events)

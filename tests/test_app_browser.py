@@ -121,10 +121,12 @@ def test_journeys(page, app_url):
     # the map, scrubbed to another month
     open_tab(pg, "Map")
     pg.get_by_text("January 2014").wait_for()
+    time.sleep(1.5)                                   # the figure's image reaches the page
     shot(pg, "04-map-january")
     pg.locator("input[type=range]").first.focus()
     pg.keyboard.press("ArrowRight")
     pg.get_by_text("February 2014").wait_for()
+    time.sleep(1.5)                                   # the figure's image reaches the page
     shot(pg, "05-map-february")
 
     # compare with the baseline (the policy on) on common random numbers

@@ -306,6 +306,9 @@ class Page:
 
     # ------------------------------------------------------------ results
     def _show_run(self, folder: Path) -> None:
+        """Show a run folder; shown again when its bands arrive (same folder: the downloads and the
+        open tab stay as they are)."""
+        again = self.run_folder == Path(folder)
         self.run_folder = Path(folder)
         first = self.view is None
         self.view = view = load_run(folder)
@@ -313,8 +316,9 @@ class Page:
         if first or self.indicator.value not in view.indicators:
             self.indicator.value = "apprehensions_us" if "apprehensions_us" in view.indicators else view.indicators[0]
         self.nationality.options = ["total", *view.nationalities]
-        self.month.end = max(1, len(view.months) - 1)
-        self.month.value = 0
+        if not again:
+            self.month.end = max(1, len(view.months) - 1)
+            self.month.value = 0
         self.map_indicator.options = [x for x in PLACE_INDICATORS if x in view.indicators]
         self._draw_series()
         self._draw_map()
@@ -325,6 +329,8 @@ class Page:
                                   f"{view.summary['seed']})"),
                               _table([{"indicator": ind, **{y: years[y][ind]["total"] for y in years}}
                                       for ind in shown if ind in next(iter(years.values()))])]
+        if again:
+            return
         self.downloads.objects = [
             pn.widgets.FileDownload(file=str(self.run_folder / "scenario.yaml"), filename="scenario.yaml",
                                     label="Download the scenario (YAML, seed included)")
@@ -346,8 +352,8 @@ class Page:
     def _draw_map(self) -> None:
         if self.view is None or self.map_indicator.value not in self.view.indicators:
             return
-        self.month_label.object = self.view.months[self.month.value].strftime("**%B %Y**")
         self.map.object = map_figure(self.view, self.map_indicator.value, self.month.value)
+        self.month_label.object = self.view.months[self.month.value].strftime("**%B %Y**")   # after the map
 
     def _show_comparison(self, folder: Path) -> None:
         self.compare_folder = Path(folder)

@@ -28,6 +28,9 @@ __all__ = ["Job", "JobQueue", "QueueFull", "JobSpec", "ENSEMBLE_DIR"]
 #: Sub-folder of a run made with replications > 1: the ensemble of its bands (as `corridor ensemble`).
 ENSEMBLE_DIR = "ensemble"
 
+#: Workers that may die before they are ready, in a row, before the queue stops starting new ones.
+MAX_FAILED_STARTS = 3
+
 State = Literal["queued", "running", "done", "failed", "cancelled"]
 FINAL: tuple[State, ...] = ("done", "failed", "cancelled")
 
@@ -203,6 +206,7 @@ class JobQueue:
         self._ids = itertools.count(1)
         self._stamp = time.strftime("%Y%m%dT%H%M%S")
         self._closed = False
+        self._failed_starts = 0      # workers that died before they were ready, in a row
         self.most_held = 0          # the largest number of jobs held at once (the load test reads it)
         self._workers = [_Worker(self._ctx, self.registry) for _ in range(workers)]
         self._thread = threading.Thread(target=self._serve, name="corridor-jobs", daemon=True)
@@ -213,6 +217,8 @@ class JobQueue:
         with self._lock:
             if self._closed:
                 raise QueueFull("the server is shutting down")
+            if not self._workers:
+                raise QueueFull("the worker processes cannot start (see the server's log)")
             held = self._held()
             if held >= self.capacity:
                 raise QueueFull(f"the queue is full ({held} runs waiting or running, at most "
@@ -319,4 +325,12 @@ class JobQueue:
                 return
             if w.job is not None and w.job.state not in FINAL:
                 self._finish(w.job, "failed", "the worker process ended unexpectedly")
+            self._failed_starts = 0 if w.ready else self._failed_starts + 1
+            if self._failed_starts >= MAX_FAILED_STARTS:      # it cannot start: say so, do not respawn forever
+                self._workers.remove(w)
+                if not any(x.process.is_alive() for x in self._workers):
+                    while self._waiting:
+                        self._finish(self._waiting.popleft(), "failed",
+                                     "the worker processes cannot start (see the server's log)")
+                return
             self._workers[self._workers.index(w)] = _Worker(self._ctx, self.registry)

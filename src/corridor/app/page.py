@@ -51,56 +51,56 @@ class Page:
         self.view: Any = None
         self.param_edits: dict[str, Any] = {}
         names = list(builtin_scenarios())
-        self.scenario = pn.widgets.Select(name="Scenario", options=names, value=DEFAULT_SCENARIO)
+        self.scenario = pn.widgets.Select(label="Scenario", options=names, value=DEFAULT_SCENARIO)
         # dates are typed (YYYY-MM-DD): a text box works from the keyboard, a calendar pop-up does not
-        self.start = pn.widgets.TextInput(name="From (YYYY-MM-DD)", width=160)
-        self.end = pn.widgets.TextInput(name="To", width=160)
-        self.seed = pn.widgets.IntInput(name="Seed", start=0, end=2**31 - 1)
-        self.scale = pn.widgets.Select(name="Population scale (share of people simulated)", options=SCALES,
+        self.start = pn.widgets.TextInput(label="From (YYYY-MM-DD)", width=160)
+        self.end = pn.widgets.TextInput(label="To", width=160)
+        self.seed = pn.widgets.IntInput(label="Seed", start=0, end=2**31 - 1)
+        self.scale = pn.widgets.Select(label="Population scale (share of people simulated)", options=SCALES,
                                        value=0.1)
-        self.replications = pn.widgets.IntInput(name="Replications (bands of a run; paired members of a comparison)",
+        self.replications = pn.widgets.IntInput(label="Replications (bands of a run; paired members of a comparison)",
                                                 value=3, start=1, end=20)
-        self.run_button = pn.widgets.Button(name="Run", button_type="primary")
-        self.compare_button = pn.widgets.Button(name="Compare with the baseline", button_type="success")
-        self.cancel_button = pn.widgets.Button(name="Cancel", button_type="danger", disabled=True)
+        self.run_button = pn.widgets.Button(label="Run", button_type="primary")
+        self.compare_button = pn.widgets.Button(label="Compare with the baseline", button_type="success")
+        self.cancel_button = pn.widgets.Button(label="Cancel", button_type="danger", disabled=True)
         self.progress = pn.indicators.Progress(name="progress", value=0, max=100, sizing_mode="stretch_width")
         self.status = pn.pane.Alert("Choose a scenario and press Run.", alert_type="light",
                                     sizing_mode="stretch_width")
         self.policies = pn.Column(sizing_mode="stretch_width")
         self.policy_widgets: dict[str, tuple[Any, Any, Any]] = {}
         # parameters
-        self.param_select = pn.widgets.Select(name="Parameter")
+        self.param_select = pn.widgets.Select(label="Parameter")
         self.param_info = _md("")
-        self.param_value = pn.widgets.TextInput(name="New value (a number, or a mapping such as {MEX: 0.6})")
-        self.param_set = pn.widgets.Button(name="Set value")
-        self.param_clear = pn.widgets.Button(name="Undo all parameter changes")
+        self.param_value = pn.widgets.TextInput(label="New value (a number, or a mapping such as {MEX: 0.6})")
+        self.param_set = pn.widgets.Button(label="Set value")
+        self.param_clear = pn.widgets.Button(label="Undo all parameter changes")
         self.param_list = _md("")
         # results
-        self.indicator = pn.widgets.Select(name="Indicator")
-        self.nationality = pn.widgets.Select(name="Nationality", options=["total"], value="total")
+        self.indicator = pn.widgets.Select(label="Indicator")
+        self.nationality = pn.widgets.Select(label="Nationality", options=["total"], value="total")
         self.series = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
-        self.map_indicator = pn.widgets.Select(name="At places", options=list(PLACE_INDICATORS))
-        self.month = pn.widgets.Player(name="Month", start=0, end=1, value=0, interval=900, loop_policy="loop",
+        self.map_indicator = pn.widgets.Select(label="At places", options=list(PLACE_INDICATORS))
+        self.month = pn.widgets.Player(label="Month", start=0, end=1, value=0, interval=900, loop_policy="loop",
                                        show_value=False, width=420)
         self.month_label = _md("")
         self.map = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
         self.years = pn.Column(sizing_mode="stretch_width")
         self.downloads = pn.Row()
         # comparison
-        self.cmp_indicator = pn.widgets.Select(name="Indicator")
-        self.cmp_year = pn.widgets.Select(name="Year")
+        self.cmp_indicator = pn.widgets.Select(label="Indicator")
+        self.cmp_year = pn.widgets.Select(label="Year")
         self.cmp_table = pn.Column(sizing_mode="stretch_width")
         self.cmp_map = pn.pane.Matplotlib(None, dpi=90, tight=True, sizing_mode="stretch_width")
         self.cmp_downloads = pn.Row()
         # evidence, claims, past runs
         self.evidence = pn.Column(sizing_mode="stretch_width")
-        self.claim = pn.widgets.Select(name="Claim", options={f"{k}: {c.statement[:100]}": k
+        self.claim = pn.widgets.Select(label="Claim", options={f"{k}: {c.statement[:100]}": k
                                                               for k, c in CLAIMS.items()})
-        self.claim_button = pn.widgets.Button(name="Test this claim")
+        self.claim_button = pn.widgets.Button(label="Test this claim")
         self.claim_out = _md("")
-        self.past = pn.widgets.Select(name="Past runs (registry)")
-        self.open_button = pn.widgets.Button(name="Open")
-        self.refresh_button = pn.widgets.Button(name="Refresh list")
+        self.past = pn.widgets.Select(label="Past runs (registry)")
+        self.open_button = pn.widgets.Button(label="Open")
+        self.refresh_button = pn.widgets.Button(label="Refresh list")
 
         self.scenario.param.watch(lambda e: self._load_scenario(), "value")
         self.run_button.on_click(lambda e: self._submit("run"))
@@ -162,10 +162,10 @@ class Page:
         rows, self.policy_widgets = [], {}
         for pol in ev.policies:
             # a toggle button, not a checkbox: its text is its accessible name ("NAME: on" / "NAME: off")
-            on = pn.widgets.Toggle(name=f"{pol.name}: on", value=True, button_type="success", width=260)
+            on = pn.widgets.Toggle(label=f"{pol.name}: on", value=True, button_type="success", width=260)
             on.param.watch(lambda e, n=pol.name: self._toggled(e.obj, n), "value")
-            start = pn.widgets.TextInput(name="from", value=pol.start, width=140)
-            end = pn.widgets.TextInput(name="to (empty: end of run)", value=pol.end or "", width=140)
+            start = pn.widgets.TextInput(label="from", value=pol.start, width=140)
+            end = pn.widgets.TextInput(label="to (empty: end of run)", value=pol.end or "", width=140)
             self.policy_widgets[pol.name] = (on, start, end)
             what = pol.description or "; ".join(pol.changes)
             rows.append(pn.Row(on, start, end, _md(f"{what}  \n*Source: {pol.source_text}*")))
@@ -177,7 +177,7 @@ class Page:
         self._show_evidence()
 
     def _toggled(self, button: Any, name: str) -> None:
-        button.name, button.button_type = (f"{name}: on", "success") if button.value else (f"{name}: off", "light")
+        button.label, button.button_type = (f"{name}: on", "success") if button.value else (f"{name}: off", "light")
 
     def _edits(self) -> Edits:
         off, windows = [], {}

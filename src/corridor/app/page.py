@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,13 @@ from .view import PLACE_INDICATORS, compare_place_figure, compare_rows, load_run
 __all__ = ["Page"]
 
 SCALES = {"1% of people (fastest)": 0.01, "5%": 0.05, "10%": 0.1, "25%": 0.25, "everyone (slow)": 1.0}
+
+
+@lru_cache(maxsize=32)
+def _builtin(name: str) -> tuple[Any, Any]:
+    """A built-in scenario and its evidence, read once per server (every new page shows one)."""
+    sc = load_scenario(name)
+    return sc, packs.for_scenario(sc).evidence(sc)
 
 
 def _md(text: str, **kw: Any) -> pn.pane.Markdown:
@@ -154,10 +162,9 @@ class Page:
 
     # ------------------------------------------------------------ the scenario and its edits
     def _load_scenario(self) -> None:
-        sc = load_scenario(self.scenario.value)
+        sc, ev = _builtin(self.scenario.value)
         self.start.value, self.end.value, self.seed.value = str(sc.first_day), str(sc.last_day), sc.seed
         self.param_edits = {}
-        ev = packs.for_scenario(sc).evidence(sc)
         self.evidence_data = ev
         rows, self.policy_widgets = [], {}
         for pol in ev.policies:

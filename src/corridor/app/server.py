@@ -106,7 +106,8 @@ def _handlers(queue: JobQueue, token: str | None) -> list[tuple[str, Any, dict[s
 
     class Status(Api):
         def get(self) -> None:
-            self.reply(200, {"held": queue.held(), "capacity": queue.capacity, "most_held": queue.most_held})
+            self.reply(200, {"held": queue.held(), "capacity": queue.capacity, "most_held": queue.most_held,
+                             "workers_ready": queue.workers_ready()})
 
     return [(r"/api/runs", Runs, {}), (r"/api/runs/([0-9A-Za-z-]+)", OneRun, {}), (r"/api/queue", Status, {})]
 

@@ -114,3 +114,54 @@ def test_comparison_by_place(tmp_path):
     assert rows and rows[0]["nationality"] == "total"
     fig = compare_place_figure(tmp_path, "detentions_mexico", 2010)
     assert len(fig.axes[0].collections) > 0
+
+
+class _NoQueue:
+    """The page without a server: nothing is submitted."""
+
+    registry = None
+
+    def submit(self, spec):
+        raise AssertionError("nothing should be queued")
+
+
+def test_the_page_opens_the_folder_of_a_cli_run(run_folder, tmp_path):
+    from corridor.app.page import Page
+
+    queue = _NoQueue()
+    queue.registry = tmp_path / "runs.duckdb"
+    page = Page(queue)
+    page.folder.value = str(tmp_path / "nothing-here")
+    page._open_folder()
+    assert page.status.alert_type == "danger" and "not a finished run" in page.status.object
+    page.folder.value = str(run_folder[0])
+    page._open_folder()
+    assert page.status.alert_type == "success"
+    assert page.view is not None and page.view.folder == run_folder[0]
+    assert page.indicator.value == "apprehensions_us" and page.series.object is not None
+    assert page.tabs.active == 2                          # the results are shown
+
+
+def test_the_page_refuses_a_bad_value_at_once(tmp_path):
+    from corridor.app.page import Page
+
+    queue = _NoQueue()
+    queue.registry = tmp_path / "runs.duckdb"
+    page = Page(queue)
+    page.param_select.value = "mx_detection_per_100km"
+    assert "allowed: between" in page.param_info.object and "source:" in page.param_info.object
+    page.param_value.value = "-3"
+    page._set_param()
+    assert page.status.alert_type == "danger" and "mx_detection_per_100km" in page.status.object
+    assert page.param_edits == {}
+    page.param_value.value = "{Chiapas: 0.5}"
+    page._set_param()
+    assert page.param_edits == {"mx_detection_per_100km": {"Chiapas": 0.5}}
+    # a policy switched off and a moved window reach the scenario that would be run
+    page.scenario.value = "southern-border-2013-2016"
+    page.policy_widgets["southern-border-program"][0].value = False
+    page.policy_widgets["enforcement-before-sbp"][2].value = "2014-01-31"
+    edits = page._edits()
+    assert edits.policies_off == ("southern-border-program",)
+    assert edits.windows == {"enforcement-before-sbp": ("2012-01-01", "2014-01-31")}
+    assert page.policy_widgets["southern-border-program"][0].label == "southern-border-program: off"

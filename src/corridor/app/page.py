@@ -68,10 +68,10 @@ class Page:
                                        value=0.1)
         self.replications = pn.widgets.IntInput(label="Replications (bands of a run; paired members of a comparison)",
                                                 value=3, start=1, end=20)
-        self.run_button = pn.widgets.Button(label="Run", button_type="primary")
-        self.compare_button = pn.widgets.Button(label="Compare with the baseline", button_type="success")
-        self.cancel_button = pn.widgets.Button(label="Cancel", button_type="danger", disabled=True)
-        self.progress = pn.indicators.Progress(name="progress", value=0, max=100, sizing_mode="stretch_width")
+        self.run_button = pn.widgets.Button(label="Run", color="primary")
+        self.compare_button = pn.widgets.Button(label="Compare with the baseline", color="success")
+        self.cancel_button = pn.widgets.Button(label="Cancel", color="danger", disabled=True)
+        self.progress = pn.indicators.Progress(label="progress", value=0, max=100, sizing_mode="stretch_width")
         self.status = pn.pane.Alert("Choose a scenario and press Run.", alert_type="light",
                                     sizing_mode="stretch_width")
         self.policies = pn.Column(sizing_mode="stretch_width")
@@ -109,6 +109,8 @@ class Page:
         self.past = pn.widgets.Select(label="Past runs (registry)")
         self.open_button = pn.widgets.Button(label="Open")
         self.refresh_button = pn.widgets.Button(label="Refresh list")
+        self.folder = pn.widgets.TextInput(label="... or the folder of any run on this machine (corridor run --out)")
+        self.open_folder = pn.widgets.Button(label="Open the folder")
 
         self.scenario.param.watch(lambda e: self._load_scenario(), "value")
         self.run_button.on_click(lambda e: self._submit("run"))
@@ -126,11 +128,19 @@ class Page:
         self.claim_button.on_click(lambda e: self._submit("claim"))
         self.open_button.on_click(lambda e: self._open_past())
         self.refresh_button.on_click(lambda e: self._list_past())
+        self.open_folder.on_click(lambda e: self._open_folder())
+        self._build()
         self._load_scenario()
         self._list_past()
 
     # ------------------------------------------------------------ layout
     def layout(self) -> pn.viewable.Viewable:
+        """The page, polling its jobs twice a second while the session lasts."""
+        cb = pn.state.add_periodic_callback(self._poll, period=500)
+        pn.state.on_session_destroyed(lambda ctx: cb.stop())
+        return self.root
+
+    def _build(self) -> None:
         controls = pn.Column(
             "## Corridor", _md("What happens if ...? Choose a period and the policies in force, run, compare."),
             self.scenario, pn.Row(self.start, self.end), self.seed, self.scale, self.replications,
@@ -152,13 +162,11 @@ class Page:
             ("Claims", pn.Column(_md("Claims of the source articles, tested by switching the policy off "
                                      "(paired runs; see docs/policies.md)."), self.claim, self.claim_button,
                                  self.claim_out)),
-            ("Past runs", pn.Column(self.past, pn.Row(self.open_button, self.refresh_button))),
+            ("Past runs", pn.Column(self.past, pn.Row(self.open_button, self.refresh_button), self.folder,
+                                    self.open_folder)),
             dynamic=False, sizing_mode="stretch_width")
         self.tabs = tabs
-        root = pn.Row(controls, tabs, sizing_mode="stretch_width")
-        cb = pn.state.add_periodic_callback(self._poll, period=500)
-        pn.state.on_session_destroyed(lambda ctx: cb.stop())
-        return root
+        self.root = pn.Row(controls, tabs, sizing_mode="stretch_width")
 
     # ------------------------------------------------------------ the scenario and its edits
     def _load_scenario(self) -> None:
@@ -169,7 +177,7 @@ class Page:
         rows, self.policy_widgets = [], {}
         for pol in ev.policies:
             # a toggle button, not a checkbox: its text is its accessible name ("NAME: on" / "NAME: off")
-            on = pn.widgets.Toggle(label=f"{pol.name}: on", value=True, button_type="success", width=260)
+            on = pn.widgets.Toggle(label=f"{pol.name}: on", value=True, color="success", width=260)
             on.param.watch(lambda e, n=pol.name: self._toggled(e.obj, n), "value")
             start = pn.widgets.TextInput(label="from", value=pol.start, width=140)
             end = pn.widgets.TextInput(label="to (empty: end of run)", value=pol.end or "", width=140)
@@ -184,7 +192,7 @@ class Page:
         self._show_evidence()
 
     def _toggled(self, button: Any, name: str) -> None:
-        button.label, button.button_type = (f"{name}: on", "success") if button.value else (f"{name}: off", "light")
+        button.label, button.color = (f"{name}: on", "success") if button.value else (f"{name}: off", "light")
 
     def _edits(self) -> Edits:
         off, windows = [], {}
@@ -422,3 +430,16 @@ class Page:
         if self.past.value:
             self._show_run(Path(self.past.value))
             self._say(f"Opened {self.past.value}", "success")
+
+    def _open_folder(self) -> None:
+        folder = Path(self.folder.value.strip()).expanduser()
+        if not (folder / "summary.json").is_file() or not (folder / "daily.parquet").is_file():
+            self._say(f"{folder}: not a finished run (expected the folder of corridor run --out, with "
+                      "summary.json and daily.parquet)", "danger")
+            return
+        try:
+            self._show_run(folder)
+        except (OSError, ValueError, KeyError) as exc:
+            self._say(f"{folder}: cannot be read ({type(exc).__name__}: {exc})", "danger")
+            return
+        self._say(f"Opened {folder}", "success")

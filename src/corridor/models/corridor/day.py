@@ -278,6 +278,9 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
     rows in use, index of people still in the simulation, agent-days added, person-days
     processed: the events)."""
     cum, heap_thr, heap_slot, heap_n = pool
+    # "called from here", as a run-time bool: a literal True would make Numba compile every callee
+    # taking it a second time (the calls from Python pass a bool), doubling the first compile
+    inside = np.bool_(True)
     a = w.agents
     agent_days = events = 0
     wake_at = wake_days(live_index, a.wake)
@@ -296,24 +299,24 @@ def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, 
         flags = np.zeros(live.size, dtype=np.uint8)
         if parallel and live.size > parallel_min:
             day_pass(live, wake_at, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec,
-                     tick, sleep, new_from, True)
+                     tick, sleep, new_from, inside)
         else:
             pass_chunk(np.int64(0), live.size, live, wake_at, phases, w.agents, w.params, w.places, keys,
-                       counts[0], flows[0], flags, rec, tick, sleep, new_from, True)
+                       counts[0], flows[0], flags, rec, tick, sleep, new_from, inside)
 
         d = Day(keys, counts[0], flows[0], flags, rec, tick, sleep)
         cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
         if cands.size:
             n_done = asylum.decisions_today(cands.size, capacity, capacity_u[j])
             if n_done:
-                asylum.decide(cands, n_done, w, d, True)
+                asylum.decide(cands, n_done, w, d, inside)
                 for c in range(cands.size):                   # those decided on: the plan of their new status
                     calendar.plan(cands[c], 0, w, d)
                 refresh(live, wake_at, cands, a.wake)
 
         entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
         interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
-        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, True)
+        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, inside)
         if rec:
             reduce_counts(counts, flows, data[tick - first_rec], route_days[tick - first_rec], held)
         else:

@@ -364,6 +364,26 @@ def test_a_compare_job_of_a_scenario_with_itself_differs_nowhere(queue):
     assert totals and all(r["diff_mean"] == 0 for r in totals)
 
 
+@pytest.mark.slow
+def test_a_claim_job_answers_the_claim(queue):
+    """The Claims tab's job: the claim tested by switching its policy off, with its assumptions varied."""
+    job = wait_for(queue.submit(JobSpec("claim", claim="development-plan", replications=2, scale=0.01)), timeout=600)
+    assert job.state == "done", job.message
+    answer = json.loads((job.out_dir / "claim.json").read_text())
+    assert answer["claim"] == "development-plan" and answer["n"] == 2 and answer["population_scale"] == 0.01
+    assert answer["answer"]["verdict"] in ("supports", "contradicts", "inconclusive")
+    assert len(answer["sensitivity"]) == 2                   # one assumption, at its low and high value
+    assert job.done == job.total == 3                        # policy off vs on, then the assumption twice
+    assert job.message.startswith(answer["answer"]["verdict"])
+    from corridor.app.page import Page
+
+    page = Page(queue)                                       # what the Claims tab shows of it
+    page._show_claim(job.out_dir)
+    shown = page.claim_out.object
+    assert f"Answer: {answer['answer']['verdict']}" in shown and answer["statement"] in shown
+    assert shown.count("\n- `") == 2                         # each assumption's two values
+
+
 # ============================================================== the server
 
 class Server:

@@ -130,9 +130,10 @@ def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any, written:
         ans = answer_claim(spec.claim or "", n=spec.replications, scale=spec.scale or 0.05,
                            root_seed=spec.seed if spec.seed is not None else 1,
                            progress=lambda _text: report(next(done), steps))
+        report(steps, steps)
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(out_dir / "claim.json", json.dumps(ans.to_json(), indent=2) + "\n")
-        return ans.to_json().get("verdict", "")
+        write_text_atomic(out_dir / "claim.json", json.dumps(ans.to_json(), indent=2) + "\n", option="claim")
+        return f"{ans.main.verdict} ({ans.main.label}: {100 * ans.main.relative:+.1f}% with the policy)"
     raise ValueError(f"unknown job kind {spec.kind!r}")
 
 

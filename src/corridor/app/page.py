@@ -404,7 +404,25 @@ class Page:
 
     def _show_claim(self, folder: Path) -> None:
         ans = json.loads((Path(folder) / "claim.json").read_text(encoding="utf-8"))
-        self.claim_out.object = "```\n" + json.dumps(ans, indent=1)[:4000] + "\n```"
+
+        def pct(r: dict[str, Any]) -> str:
+            if r["relative"] is None:
+                return "no change measurable"
+            band = "" if r["rel_low"] is None else f" (90%: {100 * r['rel_low']:+.1f}% to {100 * r['rel_high']:+.1f}%)"
+            return f"{100 * r['relative']:+.1f}%{band}"
+
+        main = ans["answer"]
+        lines = [f"**{ans['statement']}** (seed {ans['seed']}, policy `{ans['policy']}` in `{ans['scenario']}`)",
+                 f"**Answer: {main['verdict']}** — {main['label']} with the policy against without it: {pct(main)}; "
+                 f"{ans['n']} paired replications at {100 * ans['population_scale']:g}% of people. "
+                 f"*Supports* means: {ans['supports_means']}"]
+        if ans["sensitivity"]:
+            lines.append("Does the answer hinge on an assumption? The same question with each unsourced value at "
+                         "its low and high end:")
+            lines += [f"- `{r['parameter']} = {r['value']}`: {r['verdict']}, {pct(r)} ({r['why']})"
+                      for r in ans["sensitivity"]]
+        lines.append(f"Files: `{folder}`")
+        self.claim_out.object = "\n\n".join(lines)
 
     # ------------------------------------------------------------ past runs
     def _list_past(self) -> None:

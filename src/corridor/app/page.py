@@ -341,8 +341,9 @@ class Page:
         shown = packs.get(view.summary.get("model", "corridor")).table_indicators \
             if "corridor" in packs.names() else view.indicators
         self.years.objects = [_md(f"### Totals by calendar year ({view.summary['scenario']}, seed "
-                                  f"{view.summary['seed']})"),
-                              _table([{"indicator": ind, **{y: years[y][ind]["total"] for y in years}}
+                                  f"{view.summary['seed']})\nEvents are summed over the year; `waiting_*` "
+                                  "is the mean number of people waiting on a day."),
+                              _table([{"indicator": ind, **{y: f"{years[y][ind]['total']:,}" for y in years}}
                                       for ind in shown if ind in next(iter(years.values()))])]
         if again:
             return

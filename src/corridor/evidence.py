@@ -84,6 +84,8 @@ class ParameterEvidence:
     doc: str
     default_value: Any
     scenario_value: Any = None     # the override as the scenario writes it (None: not overridden)
+    low: float | None = None       # the allowed range of every value (None: not declared)
+    high: float | None = None
 
     @property
     def source_text(self) -> str:
@@ -200,7 +202,7 @@ def declared_evidence(scenario: Scenario, specs: Mapping[str, ParamSpec], defaul
             rows.append(ParameterEvidence(
                 name=name, value=rec.value, unit=pspec.unit, kind=rec.source.kind,
                 ref=rec.source.ref, note=rec.source.note, file=rec.file, origin="default",
-                dims=pspec.dims, doc=pspec.doc, default_value=rec.value))
+                dims=pspec.dims, doc=pspec.doc, default_value=rec.value, low=pspec.low, high=pspec.high))
             continue
         file = scenario.file_for(f"parameters.{name}")
         src = over.source
@@ -209,7 +211,7 @@ def declared_evidence(scenario: Scenario, specs: Mapping[str, ParamSpec], defaul
             unit=over.unit or pspec.unit, kind=src.kind if src else "scenario",
             ref=src.ref if src else "", note=src.note if src else "set by the scenario without a source",
             file=str(file) if file else "", origin="scenario", dims=pspec.dims, doc=pspec.doc,
-            default_value=rec.value, scenario_value=over.value))
+            default_value=rec.value, scenario_value=over.value, low=pspec.low, high=pspec.high))
 
     pol_files = _chain_policies(scenario)
     policies = []

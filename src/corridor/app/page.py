@@ -212,10 +212,7 @@ class Page:
         if p is None:
             self.param_info.object = ""
             return
-        from ..models.corridor.model import PARAM_SPECS
-
-        spec = PARAM_SPECS.get(p.name)
-        bounds = f"between {spec.low:g} and {spec.high:g}" if spec is not None else "see the model's documentation"
+        bounds = f"between {p.low:g} and {p.high:g}" if p.low is not None and p.high is not None else "not declared"
         dims = f" by {', '.join(p.dims)}" if p.dims else ""
         self.param_info.object = (f"**{p.name}**{dims}: {p.doc}  \nvalue in force: `{compact(p.value, 160)}`"
                                   f" {p.unit}  \nallowed: {bounds}  \nsource: {p.source_text}")

@@ -670,8 +670,8 @@ def test_fifty_concurrent_sessions(tmp_path):
         assert as_run["seed"] == seed and as_run["population_scale"] == 0.01
     assert len({j["out_dir"] for j in jobs.values()}) == n and len({j["id"] for j in jobs.values()}) == n
     refused = sum(r["refused"] for r in results.values())
-    # results equal a run of the same scenario outside the app
-    for seed in (1, 25, 50):
+    # every run's results equal a run of the same scenario outside the app
+    for seed in jobs:
         data = yaml.safe_load(Path(jobs[seed]["out_dir"], "scenario.yaml").read_text())
         direct = run_scenario(scenario_from_dict(data)).summary()
         assert jobs[seed]["summary"]["years"] == json.loads(json.dumps(direct["years"])), seed

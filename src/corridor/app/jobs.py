@@ -84,17 +84,14 @@ def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any, written:
     from ..scenario.loader import scenario_from_dict
 
     if spec.kind == "run":
-        from .. import packs
         from ..results.run import run_to_end
+        from ..results.store import write_run
 
         sc = scenario_from_dict(spec.scenario or {}).with_scale(spec.scale, at="population scale")
         finished = run_to_end(sc, seed=spec.seed, progress=lambda d, t: report(d, t))
         # the scenario as run (seed and scale included): `corridor run scenario.yaml` repeats it
         as_run = dict(sc.canonical(), seed=finished.result.seed)
         extra = {"scenario.yaml": yaml.safe_dump(as_run, sort_keys=False, allow_unicode=True)}
-        from ..results.store import write_run
-
-        packs.for_scenario(sc)   # the pack must know this scenario (raises a clear error if not)
         write_run(finished.result, out_dir, plots=False, registry=registry, extra=extra)
         m = finished.result.meta
         said = f"{m['days_simulated']} days, {m['agents_created']:,} agents, {m['run_seconds']:.1f} s"
@@ -111,8 +108,9 @@ def _execute(spec: JobSpec, out_dir: Path, registry: Path, report: Any, written:
     if spec.kind == "compare":
         from ..compare import compare_scenarios, write_comparison
 
-        a = scenario_from_dict(spec.baseline or {})
-        b = scenario_from_dict(spec.scenario or {})
+        # at the scale they run at, so that the files in the folder repeat the comparison
+        a = scenario_from_dict(spec.baseline or {}).with_scale(spec.scale, at="population scale")
+        b = scenario_from_dict(spec.scenario or {}).with_scale(spec.scale, at="population scale")
         cmp = compare_scenarios(a, b, n=spec.replications, root_seed=spec.seed, workers=1,
                                 scale=spec.scale, progress=report, places=True)
         write_comparison(cmp, out_dir, plots=False, extra={

@@ -6,12 +6,14 @@ is saved under ``runs/browser-screenshots/``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,11 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is n
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
+    from corridor import packs
+
+    # compile the kernels here first (a fresh clone: minutes), so the app's worker loads them from
+    # the cache instead of compiling them while the page waits
+    packs.get("corridor").warm_up()
     runs = tmp_path_factory.mktemp("app-runs")
     log = runs / "app.log"          # a file, not a pipe: an undrained pipe would stall the server
     with log.open("w") as out:
@@ -39,6 +46,12 @@ def app_url(tmp_path_factory):
     if url is None:
         proc.kill()
         pytest.fail("the app did not start:\n" + log.read_text())
+    deadline = time.monotonic() + 300
+    while json.loads(urllib.request.urlopen(url + "api/queue", timeout=30).read())["workers_ready"] < 1:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("the app's worker did not load the kernels:\n" + log.read_text())
+        time.sleep(0.5)
     yield url, runs
     proc.terminate()
     proc.wait(10)

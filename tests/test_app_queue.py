@@ -488,6 +488,18 @@ def test_serve_refuses_an_open_address_without_a_token(options, key, tmp_path):
     assert not (tmp_path / "runs").exists()        # refused before a queue was made
 
 
+def test_a_port_in_use_is_one_line_naming_the_port(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UserInputError) as info:
+            serve(port=port, runs_dir=tmp_path / "runs", workers=1, capacity=1)
+    assert info.value.one_line().startswith("--port: cannot listen on 127.0.0.1:")
+
+
 def test_the_api_runs_a_job_to_its_summary(server):
     status, page = server.request("GET", "/")
     assert status == 200 and b"<html" in page.lower()

@@ -138,9 +138,15 @@ def serve(*, host: str = "127.0.0.1", port: int = 5006, token: str | None = None
     options: dict[str, Any] = {}
     if token:
         options.update(basic_auth=token, cookie_secret=secrets.token_hex(32))
-    server = pn.serve({"/": lambda: Page(queue).layout()}, address=host, port=port, show=show, start=False,
-                      title="Corridor", websocket_origin=[f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
-                      extra_patterns=_handlers(queue, token), threaded=False, **options)
+    try:
+        server = pn.serve({"/": lambda: Page(queue).layout()}, address=host, port=port, show=show, start=False,
+                          title="Corridor",
+                          websocket_origin=[f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
+                          extra_patterns=_handlers(queue, token), threaded=False, **options)
+    except OSError as exc:                      # the port is taken, or the address is not this machine's
+        queue.close()
+        raise UserInputError(f"cannot listen on {host}:{port} ({exc.strerror or exc})", at="--port",
+                             expected="a free port (--port 0 picks one) on an address of this machine") from None
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     if ready is not None:
         ready(url)

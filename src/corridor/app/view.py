@@ -26,6 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from ..observed import for_indicator  # noqa: E402
 from ..results.basemap import draw_basemap  # noqa: E402
 from ..results.palette import BLACK, BLUE, OKABE_ITO, ORANGE, REDDISH_PURPLE, SKY_BLUE, VERMILLION  # noqa: E402
+from ..results.run import fiscal_year  # noqa: E402
 
 __all__ = ["RunView", "load_run", "series_figure", "map_figure", "compare_rows", "compare_place_figure",
            "PLACE_INDICATORS"]
@@ -60,7 +61,7 @@ class RunView:
         x = x.sum(axis=1) if nationality == "total" else (
             x[:, self.nationalities.index(nationality)] if nationality in self.nationalities
             else np.zeros(len(self.months)))
-        keys = [m.year + (1 if fiscal and m.month >= 10 else 0) for m in self.months]
+        keys = [fiscal_year(m) if fiscal else m.year for m in self.months]
         first, last = _first_last(self.summary)
         out = {}
         for year in sorted(set(keys)):
@@ -102,7 +103,7 @@ def load_run(folder: str | Path) -> RunView:
     d = dt.date(first.year, first.month, 1)
     while d <= last:
         months.append(d)
-        d = dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
+        d = _next_month(d)
     days_in = np.array([(min(_next_month(m), last + dt.timedelta(days=1)) - max(m, first)).days for m in months])
 
     def dictionary(col: str) -> tuple[list[str], np.ndarray]:

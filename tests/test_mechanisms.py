@@ -252,7 +252,7 @@ def test_the_coupled_steps_run_in_the_registry_order():
     and in the day run phase by phase; new people's draws are the registry's entry."""
     coupled = [_named(f) for m in MECHANISMS for f in m.coupled]
     assert coupled == ["asylum.decide", "interior.admit", "interior.arrest_and_remove"]
-    for fn in (day.run_days, runner.CompiledDay._day_phase_by_phase):
+    for fn in (day.end_day, runner.CompiledDay._day_phase_by_phase):
         assert [c for c in _calls(fn) if c in coupled] == coupled, fn
     entries = [_named(m.entry) for m in MECHANISMS if m.entry is not None]
     assert entries == ["departures.new_person"]
@@ -276,8 +276,7 @@ def test_compiled_day_is_the_python_rules_bit_for_bit(busy_compiled, busy_refere
 
 @pytest.mark.parametrize("threads", sorted({1, numba.config.NUMBA_NUM_THREADS}))
 def test_parallel_pass_identical_for_any_thread_count(busy, busy_compiled, monkeypatch, threads):
-    """Small chunks and no minimum size: the parallel pass runs with many work items."""
-    monkeypatch.setattr(runner, "CHUNK", 64)
+    """No minimum size: every pass runs in parts, one per thread."""
     monkeypatch.setattr(runner, "PARALLEL_MIN", 0)
     old = numba.get_num_threads()
     numba.set_num_threads(threads)

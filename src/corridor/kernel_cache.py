@@ -21,9 +21,9 @@ from numba.core import caching
 __all__ = ["install", "source_digest"]
 
 _ROOT = Path(__file__).resolve().parent          # src/corridor
-#: compiled into every pack's kernels: the shared draws, and the engine's agent columns (their
-#: order is the order of the fields a compiled rule reads)
-_SHARED = (_ROOT / "rng_kernels.py", _ROOT / "agents.py")
+#: compiled into every pack's kernels: the shared draws, the engine's agent columns (their
+#: order is the order of the fields a compiled rule reads), the compile pipeline
+_SHARED = (_ROOT / "rng_kernels.py", _ROOT / "agents.py", _ROOT / "kernel_pipeline.py")
 
 
 def _digest_of(folder: Path) -> str:

@@ -10,9 +10,9 @@ from .model import (
     default_parameters,
     parameter_axes,
     prune_defaults,
-    warm_up,
 )
 from .states import Status
+from .warm import warm_up
 from .world import LOCATION_VALUED, PARAM_SPECS
 
 __all__ = ["INDICATORS", "LOCATION_VALUED", "PARAM_SPECS", "PHASES", "Status", "build_simulation",

@@ -4,13 +4,16 @@ mechanisms, then the day's tallies.
 :func:`person` runs every per-person rule of :data:`.mechanisms.MECHANISMS` for one person, in
 that order (``tests/test_mechanisms.py`` checks the calls against the registry). Since no rule
 reads or writes another person's row (also checked there), running person by person gives what
-running phase by phase would. A pass (:func:`pass_chunk`, :func:`day_pass` in parallel chunks)
-writes counts to per-thread integer buffers summed afterwards, so totals do not depend on the
-number of threads. Draws are keyed by identity, so they do not depend on the order either.
+running phase by phase would. A pass (:func:`pass_chunk`, over one part of the people per
+thread: :mod:`.runner`) writes counts to per-thread integer buffers summed afterwards, so
+totals do not depend on the number of threads. Draws are keyed by identity, so they do not
+depend on the order either.
 
-:func:`run_days` runs whole days: new people's rows, the pass (people asleep until their next
-event are skipped: :mod:`.mechanisms.calendar`), the asylum queue, US interior enforcement, the
-record, many days per call (:mod:`.runner` cuts a run into blocks).
+A day is :func:`begin_day` (new people's rows, the people due), the pass (people asleep until
+their next event are skipped: :mod:`.mechanisms.calendar`), then :func:`end_day` (the asylum
+queue, US interior enforcement, the record). The pass releases the GIL, so :mod:`.runner`
+runs it on Python threads: Numba's parallel loop, handed the whole world, took 41 s to
+compile (docs/performance.md, "Compilation").
 
 With ``NUMBA_DISABLE_JIT=1`` the same functions run as plain Python: the reference for reading
 and debugging (same numbers, bit for bit; ``tests/test_mechanisms.py``).
@@ -19,8 +22,9 @@ and debugging (same numbers, bit for bit; ``tests/test_mechanisms.py``).
 from __future__ import annotations
 
 import numpy as np
-from numba import get_thread_id, njit, prange
+from numba import njit
 
+from ...kernel_pipeline import fused
 from ...rng_kernels import day_keys as _day_keys
 from .mechanisms import MECHANISMS, asylum, border, calendar, departures, enforcement, movement, predation, record
 from .mechanisms import us_interior as interior
@@ -69,7 +73,7 @@ def person(s, i, phases, w, d):
 # no allocation in the pass: without reference counting, reading a world's arrays costs nothing
 # (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple;
 # the stream and indicator ids are constants of the declarations)
-@njit(cache=True, _nrt=False, error_model="numpy")
+@njit(**fused(_nrt=False, error_model="numpy", nogil=True))
 def pass_chunk(lo, hi, slots, wake_at, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
                new_from, entry):
     """The pass for ``slots[lo:hi]`` on day ``tick``, for those of them due today (``wake_at``:
@@ -95,19 +99,7 @@ def pass_chunk(lo, hi, slots, wake_at, phases, agents, params, places, keys, cou
             wake_at[i] = agents.wake[s]
 
 
-@njit(cache=True, parallel=True)
-def day_pass(slots, wake_at, chunk, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
-             new_from, entry):
-    """:func:`pass_chunk` over all of ``slots`` in parallel chunks (per-thread count buffers)."""
-    n_chunks = (slots.size + chunk - 1) // chunk
-    for c in prange(n_chunks):
-        t = get_thread_id()
-        lo = c * chunk
-        pass_chunk(lo, min(lo + chunk, slots.size), slots, wake_at, phases, agents, params, places, keys, counts[t],
-                   flows[t], flags, rec, tick, sleep, new_from, entry)
-
-
-@njit(cache=True)
+@njit(**fused())
 def new_people(lo, hi, w, keys, counts, rec, tick):
     """The departure draws of the people in slots ``lo..hi-1`` (who left today)."""
     d = Day(keys, counts, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.uint8), rec, tick, True)
@@ -258,78 +250,53 @@ def wake_days(index, wake):
 
 
 @njit(cache=True)
-def run_days(t0, t1, first_rec, n, live_index, people, day_start, w, base_keys, counts, flows, data, scratch,
-             held, route_days, route_scratch, pool, capacity, capacity_u, chunk, parallel_min, parallel, phases,
-             sleep):
-    """Days ``t0..t1-1`` (parameters constant over them): new people (``people``: nationality,
-    place, caravan flag and identity of the days' new people, ``day_start`` where each day
-    begins; written into the table's free rows from ``n`` on), the pass over the people in the
-    simulation (``live_index``, sorted; those asleep are skipped), the asylum queue
-    (``capacity`` decisions a day, the fraction taken when ``capacity_u`` of the day is below
-    it), US interior enforcement (``pool``: see ``us_interior.InteriorPool``), the record
-    (``data``, or ``scratch`` on days not recorded; ``held``: the stocks' running totals;
-    ``route_days``: traversals per recorded day and route, ``route_scratch`` on other days).
-    ``phases``: :data:`ALL_PHASES`, passed in so that the pass compiled for it is the one
-    Python calls (a constant here, like a literal ``0``, would compile the pass a second time).
-    ``sleep``: people sleep between events (else everyone is due every day).
+def begin_day(tick, n, live_index, wake_at, people, lo, hi, agents, base_keys):
+    """The start of day ``tick``: its draw keys; the rows of its new people (``people[lo:hi]``,
+    written from row ``n`` on; their departure draws are made in the pass); the people in the
+    simulation (``live_index``, sorted, with their wake days ``wake_at``) followed by them."""
+    add_rows(agents, n, people, lo, hi, tick)
+    live, wake_at = _append_range(live_index, wake_at, n, n + hi - lo, tick)
+    return day_keys(base_keys, tick), live, wake_at
 
-    ``w.agents`` are whole storage arrays (rows past ``n`` hold the defaults). Stops early,
-    before a day starts, when the interior heaps might overflow that day. Returns (next day,
-    rows in use, index of people still in the simulation, agent-days added, person-days
-    processed: the events)."""
+
+@njit(cache=True)
+def end_day(live, wake_at, flags, w, keys, counts, flows, rec, tick, sleep, capacity, capacity_u, pool, slab,
+            route_slab, held):
+    """After the pass over ``live`` (``flags``: what it flagged): the asylum queue
+    (``capacity`` decisions a day, the fraction taken when ``capacity_u`` is below it), US
+    interior enforcement (``pool``: see ``us_interior.InteriorPool``; room for everyone
+    today), the day's record (``slab``, ``route_slab``: the record's rows, or scratch rows
+    cleared afterwards on a day not recorded; ``held``: the stocks' running totals). Returns
+    the people still in the simulation and their wake days, the agent-days and the events
+    (person-days processed)."""
     cum, heap_thr, heap_slot, heap_n = pool
     # "called from here", as a run-time bool: a literal True would make Numba compile every callee
-    # taking it a second time (the calls from Python pass a bool), doubling the first compile
+    # taking it a second time (the calls from Python pass a bool)
     inside = np.bool_(True)
     a = w.agents
-    agent_days = events = 0
-    wake_at = wake_days(live_index, a.wake)
-    for tick in range(t0, t1):
-        j = tick - t0
-        lo, hi = day_start[j], day_start[j + 1]
-        if heap_n.max() + live_index.size + (hi - lo) > heap_thr.shape[1]:
-            return tick, n, live_index, agent_days, events
-        rec = tick >= first_rec
-        keys = day_keys(base_keys, tick)
-        add_rows(a, n, people, lo, hi, tick)           # the day's new people (their draws: in the pass)
-        live, wake_at = _append_range(live_index, wake_at, n, n + hi - lo, tick)
-        new_from = np.uint64(n)
-        n += hi - lo
+    d = Day(keys, counts[0], flows[0], flags, rec, tick, sleep)
+    cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
+    if cands.size:
+        n_done = asylum.decisions_today(cands.size, capacity, capacity_u)
+        if n_done:
+            asylum.decide(cands, n_done, w, d, inside)
+            for c in range(cands.size):                   # those decided on: the plan of their new status
+                calendar.plan_now(cands[c], w, d)
+            refresh(live, wake_at, cands, a.wake)
 
-        flags = np.zeros(live.size, dtype=np.uint8)
-        if parallel and live.size > parallel_min:
-            day_pass(live, wake_at, chunk, phases, w.agents, w.params, w.places, keys, counts, flows, flags, rec,
-                     tick, sleep, new_from, inside)
-        else:
-            pass_chunk(np.int64(0), live.size, live, wake_at, phases, w.agents, w.params, w.places, keys,
-                       counts[0], flows[0], flags, rec, tick, sleep, new_from, inside)
-
-        d = Day(keys, counts[0], flows[0], flags, rec, tick, sleep)
-        cands = flagged(live, flags, FLAG_CANDIDATE)          # the asylum queue
-        if cands.size:
-            n_done = asylum.decisions_today(cands.size, capacity, capacity_u[j])
-            if n_done:
-                asylum.decide(cands, n_done, w, d, inside)
-                for c in range(cands.size):                   # those decided on: the plan of their new status
-                    calendar.plan(cands[c], 0, w, d)
-                refresh(live, wake_at, cands, a.wake)
-
-        entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
-        interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
-        revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, inside)
-        if rec:
-            reduce_counts(counts, flows, data[tick - first_rec], route_days[tick - first_rec], held)
-        else:
-            reduce_counts(counts, flows, scratch, route_scratch, held)
-            scratch[...] = 0
-            route_scratch[:] = 0
-        events += seen(flags)
-        if revived.size:
-            refresh(live, wake_at, revived, a.wake)
-            everyone, wake_at = merge_sorted(live, wake_at, revived, a.wake)
-            events += everyone.size - live.size
-        else:
-            everyone = live
-        agent_days += everyone.size
-        live_index, wake_at = compact(everyone, wake_at, a.live)
-    return t1, n, live_index, agent_days, events
+    entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
+    interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)
+    revived = interior.arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, inside)
+    reduce_counts(counts, flows, slab, route_slab, held)
+    if not rec:
+        slab[...] = 0
+        route_slab[:] = 0
+    events = seen(flags)
+    if revived.size:
+        refresh(live, wake_at, revived, a.wake)
+        everyone, wake_at = merge_sorted(live, wake_at, revived, a.wake)
+        events += everyone.size - live.size
+    else:
+        everyone = live
+    live_index, wake_at = compact(everyone, wake_at, a.live)
+    return live_index, wake_at, everyone.size, events

@@ -36,7 +36,7 @@ from .states import DOCUMENTS, GROUPS, OUTCOMES
 from .world import AGENT_COLUMNS, INDICATORS, LOCATION_VALUED, PARAM_SPECS, CorridorWorld, places_of
 
 __all__ = ["INDICATORS", "PHASES", "ParamRecord", "build_simulation", "default_parameters",
-           "builtin_network_paths", "parameter_axes", "prune_defaults", "warm_up"]
+           "builtin_network_paths", "parameter_axes", "prune_defaults"]
 
 _HERE = Path(str(resources.files("corridor") / "models" / "corridor"))
 _DATA = Path(str(resources.files("corridor") / "data" / "corridor"))
@@ -269,28 +269,3 @@ def build_simulation(scenario: Scenario, *, seed: int | None = None) -> Simulati
                      policies_outside_run=tuple(outside), most_agents=most_agents)
     sim.runner = CompiledDay(sim)
     return sim
-
-
-def warm_up() -> None:
-    """Load the kernels from Numba's cache, or compile them the first time after installing
-    (a few minutes): a three-day run of the default scenario at a thousandth of its size."""
-    from ...scenario.loader import load_scenario, scenario_from_dict
-    from . import day
-    from .mechanisms import asylum
-    from .person import Day
-
-    data = load_scenario().canonical()
-    data.update(population_scale=0.001, spin_up_days=2, end=data["start"])
-    sim = build_simulation(scenario_from_dict(data))
-    sim.run()
-    # called from Python only on sampled days with many people, or with people waiting for an
-    # asylum decision, which this small world never has: load (or compile) them too, on nobody
-    runner, nobody = sim.runner, np.zeros(0, dtype=np.int64)
-    with np.errstate(over="ignore"):        # the hashing overflows by design (plain-Python reference)
-        keys, w = day.day_keys(runner.base_keys, 0), runner.world(sim)
-        for phases in sorted(day.PHASE_BIT.values()):
-            runner._pass(True, nobody, np.zeros(0, dtype=np.int32), phases, w, keys, np.zeros(0, dtype=np.uint8),
-                         False, 0, 0)
-        asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], np.zeros(0, dtype=np.uint8),
-                                        False, 0, True), False)
-        asylum.decisions_today(0, 1.0, 0.0)

@@ -66,7 +66,9 @@ class CorridorPack:
         return model.build_simulation(scenario, seed=seed)
 
     def warm_up(self) -> None:
-        model.warm_up()
+        from .warm import warm_up
+
+        warm_up()
 
     def write_run(self, run: packs.FinishedRun, out: Path, *, plots: bool) -> dict[str, Path]:
         from ...results.store import write_run

@@ -1,11 +1,11 @@
 """Python glue around the compiled day (:mod:`.day`): packing the world, cutting a run into
 blocks of days, the stocks' running totals between blocks, timings.
 
-A run is cut into blocks of days that share the levers, the month and the year; each block is
-one call of :func:`.day.run_days` (new people, the fused pass over those due (sleepers skipped), the coupled
-mechanisms, the record, day after day). The block's new people are drawn
-beforehand (departures' aggregate counts). When the levers change, everyone asleep wakes
-(:func:`.mechanisms.calendar.wake_all`).
+A run is cut into blocks of days that share the levers, the month and the year; the block's
+new people are drawn beforehand (departures' aggregate counts). Each day is three compiled
+calls: :func:`.day.begin_day` (new people), the fused pass over those due (sleepers skipped),
+in equal parts on the threads, and :func:`.day.end_day` (the coupled mechanisms, the record).
+When the levers change, everyone asleep wakes (:func:`.mechanisms.calendar.wake_all`).
 
 ``CORRIDOR_SCHEDULE=daily`` (or ``CompiledDay(sim, sleep=False)``) has everyone due every day:
 the per-day design, for comparison (same law, other draws; slower).
@@ -17,9 +17,11 @@ those shares.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -31,10 +33,9 @@ from .mechanisms import us_interior as interior
 from .person import FLAG_ADMITTED, FLAG_CANDIDATE
 from .world import INDICATOR_IDS, STREAM_IDS, STREAMS, Params, World, agents_of, pack_params
 
-__all__ = ["CompiledDay", "CHUNK", "PHASE_SAMPLE_EVERY", "SCHEDULES", "schedule_from_env"]
+__all__ = ["CompiledDay", "PHASE_SAMPLE_EVERY", "SCHEDULES", "schedule_from_env"]
 
-CHUNK = 2048                 # people per parallel work item
-PARALLEL_MIN = 4 * CHUNK     # fewer people than this: one thread (a parallel region costs more than it saves)
+PARALLEL_MIN = 8192          # fewer people than this: one thread (handing out parts costs more than it saves)
 PHASE_SAMPLE_EVERY = 32      # one day in this many runs phase by phase (for per-phase timings)
 assert [m.name for m in day.PASS[-2:]] == ["record", "calendar"], \
     "the record step and the calendar's plan end the pass (the coupled steps run before them)"
@@ -69,7 +70,7 @@ class CompiledDay:
                  sleep: bool | None = None) -> None:
         self.base_keys = np.array([sim.streams.key(name) for name in STREAMS], dtype=np.uint64)
         rec = sim.recorder
-        threads = numba.config.NUMBA_NUM_THREADS     # thread ids in parallel regions are below this
+        threads = numba.config.NUMBA_NUM_THREADS     # count buffers: one per thread a pass can use
         self.counts = np.zeros((threads, len(rec.indicators), rec.n_nat, rec.n_loc), dtype=np.int32)
         self.flows = np.zeros((threads, sim.network.n_routes), dtype=np.int64)
         self.phase_sample_every = max(int(phase_sample_every), 1)
@@ -82,7 +83,6 @@ class CompiledDay:
         self.held = np.zeros((day.STOCK_ROWS.size, rec.n_nat, rec.n_loc), dtype=np.int64)  # stocks now
         self.scratch = np.zeros(rec.data.shape[1:], dtype=rec.data.dtype)   # the record of a day not kept
         self.events = 0                   # person-days processed (the people due, day after day)
-        self.compiled_seconds = 0.0       # time in compiled blocks of days
 
     def params(self, sim: Simulation) -> Params:
         """The compiled parameters for the levers in force (repacked when they change; then
@@ -135,10 +135,9 @@ class CompiledDay:
         _add(timings, "departures", clock() - t0)
 
         flags = np.zeros(today.size, dtype=np.uint8)
-        parallel = today.size > PARALLEL_MIN and numba.get_num_threads() > 1
         for m in day.PASS[:-2]:
             t = clock()
-            self._pass(parallel, today, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
+            self._pass(today, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
             self._time(timings, m.name, clock() - t)
         t2 = clock()
 
@@ -171,7 +170,7 @@ class CompiledDay:
             everyone = today
         for m in day.PASS[-2:]:
             t = clock()
-            self._pass(parallel, everyone, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
+            self._pass(everyone, wake_at, day.PHASE_BIT[m.name], w, keys, flags, recording, tick, first)
             self._time(timings, m.name, clock() - t)
         t4 = clock()
         day.reduce_counts(self.counts, self.flows, rec.data[tick - rec.first_tick] if recording else self.scratch,
@@ -219,7 +218,7 @@ class CompiledDay:
         return levers.version, date.year, date.month
 
     def _run_block(self, sim: Simulation, t0: int, t1: int) -> int:
-        """Days ``t0..t1-1`` in compiled calls; returns ``t1``."""
+        """Days ``t0..t1-1`` (the levers, month and year unchanged); returns ``t1``."""
         t_start = time.perf_counter()
         a, rec = sim.agents, sim.recorder
         self._fit_buffers()
@@ -231,23 +230,25 @@ class CompiledDay:
         w = self.world(sim)
         capacity, capacity_u = asylum.daily_capacity(sim, t0, t1)
         live = sim.live_slots()
-        parallel = numba.get_num_threads() > 1
-        tick, n = t0, a.n
-        while tick < t1:
-            t_call = time.perf_counter()
-            first = int(day_start[tick - t0])
-            tick_next, n, live, agent_days, events = day.run_days(
-                tick, t1, rec.first_tick, n, live, tuple(x[first:] for x in people),
-                day_start[tick - t0:] - first, w, self.base_keys, self.counts, self.flows, rec.data, self.scratch,
-                self.held, rec.route_days, rec.route_scratch, self.pool.arrays(), capacity,
-                capacity_u[tick - t0:], CHUNK, PARALLEL_MIN, parallel, day.ALL_PHASES, self.sleep)
-            a.commit(n)
+        wake_at = day.wake_days(live, w.agents.wake)
+        for tick in range(t0, t1):
+            lo, hi = int(day_start[tick - t0]), int(day_start[tick - t0 + 1])
+            if self.pool.room() < live.size + hi - lo:        # everyone could enter the US today
+                self.pool.grow(self.pool.thr.shape[1] - self.pool.room() + live.size + hi - lo)
+            first = a.n
+            keys, today, wake_at = day.begin_day(tick, first, live, wake_at, people, lo, hi, w.agents,
+                                                 self.base_keys)
+            a.commit(first + hi - lo)
+            recording = tick >= rec.first_tick
+            flags = np.zeros(today.size, dtype=np.uint8)
+            self._pass(today, wake_at, day.ALL_PHASES, w, keys, flags, recording, tick, first, entry=True)
+            k = tick - rec.first_tick
+            live, wake_at, agent_days, events = day.end_day(
+                today, wake_at, flags, w, keys, self.counts, self.flows, recording, tick, self.sleep, capacity,
+                capacity_u[tick - t0], self.pool.arrays(), rec.data[k] if recording else self.scratch,
+                rec.route_days[k] if recording else rec.route_scratch, self.held)
             sim.agent_days += int(agent_days)
             self.events += int(events)
-            self.compiled_seconds += time.perf_counter() - t_call
-            if tick_next < t1:                               # the interior heaps need more room
-                self.pool.grow(int(self.pool.size.max(initial=0)) + live.size + int(day_start[-1] - day_start[0]))
-            tick = tick_next
         sim.tick = t1 - 1
         sim._live = (live, a.n, t1)
         # the block ran every phase at once: its time is shared as on the days run phase by phase
@@ -261,15 +262,28 @@ class CompiledDay:
             self.counts = np.zeros((numba.config.NUMBA_NUM_THREADS, *self.counts.shape[1:]), dtype=np.int32)
             self.flows = np.zeros((numba.config.NUMBA_NUM_THREADS, self.flows.shape[1]), dtype=np.int64)
 
-    def _pass(self, parallel, slots, wake_at, phases, w, keys, flags, recording, tick, new_from) -> None:
+    def _pass(self, slots, wake_at, phases, w, keys, flags, recording, tick, new_from, entry=False) -> None:
         """One pass of ``phases`` over those of ``slots`` due today (``wake_at``: their wake
-        days; people from slot ``new_from`` on left home today: their draws were made already)."""
+        days; people from slot ``new_from`` on left home today: ``entry``, their departure
+        draws in this pass, else made already). With more than :data:`PARALLEL_MIN` people and
+        more than one thread, each thread takes an equal part (and its own count buffers)."""
         args = (phases, w.agents, w.params, w.places, keys)
-        rest = (flags, recording, tick, self.sleep, np.uint64(new_from), False)
-        if parallel:
-            day.day_pass(slots, wake_at, CHUNK, *args, self.counts, self.flows, *rest)
-        else:
+        rest = (flags, recording, tick, self.sleep, np.uint64(new_from), entry)
+        threads = numba.get_num_threads()
+        if threads == 1 or slots.size <= PARALLEL_MIN:
             day.pass_chunk(0, slots.size, slots, wake_at, *args, self.counts[0], self.flows[0], *rest)
+            return
+        cuts = np.linspace(0, slots.size, threads + 1).astype(np.int64)
+        done = [_threads(threads).submit(day.pass_chunk, int(cuts[t]), int(cuts[t + 1]), slots, wake_at, *args,
+                                         self.counts[t], self.flows[t], *rest) for t in range(threads)]
+        for job in done:
+            job.result()
+
+
+@functools.cache
+def _threads(n: int) -> ThreadPoolExecutor:
+    """The threads that run a pass's parts (the pass releases the GIL)."""
+    return ThreadPoolExecutor(max_workers=n, thread_name_prefix="corridor-pass")
 
 
 def _same(a: Params, b: Params) -> bool:

@@ -39,6 +39,7 @@ import math
 import numpy as np
 from numba import njit
 
+from ....kernel_pipeline import fused
 from ..declare import Column, Mechanism, Stream
 from ..person import DETECT, LEAVE, PREY, SET_OFF, STOP, draw
 from ..states import DOCUMENTS, Status
@@ -114,6 +115,13 @@ def plan(s, i, w, d):
             a.first_event[s] = _first_event(draw(d, k.wake, a.uid[s], 1) * -math.expm1(log_quiet), p_stop,
                                             p_off, -math.expm1(-h_detect), -math.expm1(-h_prey), p_leave)
     a.wake[s] = due
+
+
+@njit(**fused())
+def plan_now(s, w, d):
+    """:func:`plan` for someone whose status changed outside the pass (an asylum decision, a
+    US removal): compiled once for those callers instead of copied into each."""
+    plan(s, 0, w, d)
 
 
 @njit(cache=True, inline="always")

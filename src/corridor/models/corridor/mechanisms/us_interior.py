@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from ....indicators import Indicator
+from ....kernel_pipeline import fused
 from ....params import LARGEST
 from ....params import ParamSpec as P
 from ....rng_kernels import unif
@@ -104,7 +105,7 @@ def _pop(heap_thr, heap_slot, heap_n, n):
     return top
 
 
-@njit(cache=True)
+@njit(**fused())
 def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, recorded):
     """One day of interior enforcement; returns the people removed (brought back into the
     simulation, in slot order).
@@ -150,7 +151,7 @@ def arrest_and_remove(w, d, cum, heap_thr, heap_slot, heap_n, recorded):
         a.seen[s] = d.tick
         if recorded:
             catch_up(s, w, d, in_pass)
-            calendar.plan(s, 0, w, d)
+            calendar.plan_now(s, w, d)
     return out[:n_out]
 
 

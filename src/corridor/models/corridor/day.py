@@ -250,6 +250,28 @@ def wake_days(index, wake):
 
 
 @njit(cache=True)
+def due_cuts(wake_at, tick, parts):
+    """Cut points of ``parts`` consecutive slices with as many people due on day ``tick`` each
+    (``wake_at``: the wake days; the pass costs about the same per person due, and nearly
+    nothing per sleeper)."""
+    due = 0
+    for i in range(wake_at.size):
+        due += 1 if wake_at[i] <= tick else 0
+    cuts = np.full(parts + 1, wake_at.size, dtype=np.int64)
+    cuts[0] = 0
+    k, seen_so_far = 1, 0
+    for i in range(wake_at.size):
+        if k == parts:
+            break
+        if wake_at[i] <= tick:
+            seen_so_far += 1
+            if seen_so_far * parts >= k * due:
+                cuts[k] = i + 1
+                k += 1
+    return cuts
+
+
+@njit(cache=True)
 def begin_day(tick, n, live_index, wake_at, people, lo, hi, agents, base_keys):
     """The start of day ``tick``: its draw keys; the rows of its new people (``people[lo:hi]``,
     written from row ``n`` on; their departure draws are made in the pass); the people in the

@@ -266,14 +266,15 @@ class CompiledDay:
         """One pass of ``phases`` over those of ``slots`` due today (``wake_at``: their wake
         days; people from slot ``new_from`` on left home today: ``entry``, their departure
         draws in this pass, else made already). With more than :data:`PARALLEL_MIN` people and
-        more than one thread, each thread takes an equal part (and its own count buffers)."""
+        more than one thread, each thread takes a part with as many people due (and its own
+        count buffers)."""
         args = (phases, w.agents, w.params, w.places, keys)
         rest = (flags, recording, tick, self.sleep, np.uint64(new_from), entry)
         threads = numba.get_num_threads()
         if threads == 1 or slots.size <= PARALLEL_MIN:
             day.pass_chunk(0, slots.size, slots, wake_at, *args, self.counts[0], self.flows[0], *rest)
             return
-        cuts = np.linspace(0, slots.size, threads + 1).astype(np.int64)
+        cuts = day.due_cuts(wake_at, tick, threads)
         done = [_threads(threads).submit(day.pass_chunk, int(cuts[t]), int(cuts[t + 1]), slots, wake_at, *args,
                                          self.counts[t], self.flows[t], *rest) for t in range(threads)]
         for job in done:

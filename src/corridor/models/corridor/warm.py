@@ -54,6 +54,7 @@ def compile_kernels(part: str) -> None:
         day.end_day(nobody, no_wake, no_flags, w, keys, runner.counts, runner.flows, False, 0, runner.sleep, 1.0,
                     np.float64(0.0), runner.pool.arrays(), runner.scratch, rec.route_scratch, runner.held)
         day.new_people(0, 0, w, keys, runner.counts[0], False, 0)
+        day.due_cuts(no_wake, 0, 2)
         asylum.decide(nobody, 0, w, Day(keys, runner.counts[0], runner.flows[0], no_flags, False, 0, True), False)
 
 

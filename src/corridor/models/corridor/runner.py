@@ -275,15 +275,16 @@ class CompiledDay:
             day.pass_chunk(0, slots.size, slots, wake_at, *args, self.counts[0], self.flows[0], *rest)
             return
         cuts = day.due_cuts(wake_at, tick, threads)
-        done = [_threads(threads).submit(day.pass_chunk, int(cuts[t]), int(cuts[t + 1]), slots, wake_at, *args,
-                                         self.counts[t], self.flows[t], *rest) for t in range(threads)]
-        for job in done:
+        others = [_threads(threads - 1).submit(day.pass_chunk, int(cuts[t]), int(cuts[t + 1]), slots, wake_at, *args,
+                                               self.counts[t], self.flows[t], *rest) for t in range(1, threads)]
+        day.pass_chunk(0, int(cuts[1]), slots, wake_at, *args, self.counts[0], self.flows[0], *rest)   # this thread
+        for job in others:
             job.result()
 
 
 @functools.cache
 def _threads(n: int) -> ThreadPoolExecutor:
-    """The threads that run a pass's parts (the pass releases the GIL)."""
+    """The threads that run a pass's other parts (the pass releases the GIL)."""
     return ThreadPoolExecutor(max_workers=n, thread_name_prefix="corridor-pass")
 
 

@@ -98,7 +98,7 @@ def run(
         out_dir = check_out_dir(out)
         pack = packs.for_scenario(sc)
         with err_console.status("loading the compiled kernels (the first run after installing compiles "
-                                "them: about five minutes on two cores)"):
+                                "them: about a minute on two cores)"):
             pack.warm_up()
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total} days"),

@@ -297,7 +297,7 @@ class Page:
                 self._show_run(job.out_dir)             # the run is written; its bands follow
             if job.state == "queued" and not self.queue.workers_ready():
                 self._say("queued: the workers are loading the model's compiled kernels (the first start after "
-                          "installing compiles them: several minutes on two cores)", "info")
+                          "installing compiles them: about a minute on two cores)", "info")
             if job.state == "running":
                 what = "days" if job.spec.kind == "run" and job.first_result is None else "runs"
                 self._say(f"{job.spec.kind} running: {job.done}/{job.total} {what}"

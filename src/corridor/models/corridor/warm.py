@@ -5,7 +5,8 @@ and the rest (the coupled mechanisms, :func:`.day.end_day`, new people) do not c
 so with an empty cache a second process compiles the rest while this one compiles the pass;
 both write Numba's on-disk cache, and the three-day run that follows loads everything from it.
 Whatever the helper did not finish (it failed, or was slower) is compiled here on first use, so
-its failure costs time, never a result.
+its failure costs time, never a result. Processes that start together on an empty cache (the
+app's workers, Dask's) take turns on a lock: the first compiles, the others then load.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
+from filelock import FileLock
 
 __all__ = ["warm_up", "compile_kernels", "kernels_cached"]
 
@@ -69,17 +73,34 @@ def kernels_cached() -> bool:
         return True
 
 
+def _compile_lock() -> FileLock:
+    """One lock per version of the sources (their digest names it)."""
+    from ...kernel_cache import source_digest
+    from . import day
+
+    return FileLock(Path(tempfile.gettempdir()) / f"corridor-kernels-{source_digest(day.__file__)[:16]}.lock")
+
+
+def _compile_in_two_processes() -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        compile_kernels("pass")
+        return
+    helper = subprocess.Popen([sys.executable, "-c", f"from {__name__} import compile_kernels; "
+                               "compile_kernels('rest')"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        compile_kernels("pass")
+    finally:
+        helper.wait()
+
+
 def warm_up() -> None:
     """Load the kernels from Numba's cache, or compile them the first time after installing
-    (a few minutes; in two processes where there are two cores), then run three tiny days, so
+    (about a minute, in two processes where there are two cores), then run three tiny days, so
     that every kernel a run calls is loaded."""
-    if len(os.sched_getaffinity(0)) > 1 and not kernels_cached():
-        helper = subprocess.Popen([sys.executable, "-c", f"from {__name__} import compile_kernels; "
-                                   "compile_kernels('rest')"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            compile_kernels("pass")
-        finally:
-            helper.wait()
+    if not kernels_cached():
+        with _compile_lock():
+            if not kernels_cached():                 # (else another process compiled them meanwhile)
+                _compile_in_two_processes()
     compile_kernels("rest")           # what the three days do not reach (the asylum queue, ...)
     sim = _tiny()
     with np.errstate(over="ignore"):

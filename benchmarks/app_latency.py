@@ -120,7 +120,7 @@ def main() -> None:
               "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "cpus": os.cpu_count(),
               "load_average": os.getloadavg()}
     print(f"page up after {start['page_up_s']} s; workers ready after {start['workers_ready_s']} s "
-          f"(kernels loaded from the cache)")
+          f"(kernels loaded, or compiled if the cache was empty)")
     print(f"click to first results ({how}), one-year run at scale 0.1: "
           + ", ".join(f"{t:.2f}" for t in times) + f" s; median {result['median_s']} s, max {result['max_s']} s")
     out = ROOT / "benchmarks" / "results" / f"app-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"

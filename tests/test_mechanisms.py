@@ -293,7 +293,7 @@ def test_phase_by_phase_identical(busy, busy_compiled):
 
 
 def test_run_in_blocks_equals_day_by_day(make_scenario):
-    """Simulation.run (many days per compiled call) leaves the world Simulation.step leaves."""
+    """Simulation.run (blocks of days) leaves the world Simulation.step leaves."""
     sc = make_scenario(end="2010-02-20", parameters=EVERYTHING, policies=POLICIES)
     a, b = build_simulation(sc), build_simulation(sc)
     a.run()
@@ -303,8 +303,8 @@ def test_run_in_blocks_equals_day_by_day(make_scenario):
 
 
 def test_interior_heaps_grow_within_a_block(busy, busy_compiled):
-    """Heaps too small for a day's entrants: the compiled block stops before that day, the
-    heaps grow, and the run goes on with the same results."""
+    """Heaps too small for a day's entrants: they grow before that day, and the run goes on
+    with the same results."""
     sim = build_simulation(busy)
     sim.runner.pool = type(sim.runner.pool)(len(sim.nationalities), capacity=2)
     sim.run()

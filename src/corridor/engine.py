@@ -48,7 +48,7 @@ class DayRunner(Protocol):
     def step(self, sim: Simulation, tick: int) -> None: ...
 
     def run(self, sim: Simulation, progress: Callable[[int, int], None] | None) -> None:
-        """Every day of the run (as many ``step`` calls would), many days per compiled call."""
+        """Every day of the run (as many ``step`` calls would), by the backend when there is one."""
 
 
 @dataclass
@@ -124,7 +124,7 @@ class Simulation:
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
         if self.runner is not None:
-            self.runner.run(self, progress)       # a compiled backend runs many days per call
+            self.runner.run(self, progress)       # a compiled backend draws a block's new people at once
             return
         for tick in range(self.n_ticks):
             self.step(tick)

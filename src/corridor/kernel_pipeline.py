@@ -39,6 +39,8 @@ if _AVAILABLE:
             FunctionPass.__init__(self)
 
         def run_pass(self, state) -> bool:
+            if not state.flags.enable_ssa:      # sound on SSA form only (one definition a variable)
+                return False
             blocks = state.func_ir.blocks
             copies, _ = ir_utils.copy_propagate(blocks, state.typemap)
             ir_utils.apply_copy_propagate(blocks, copies, ir_utils.get_name_var_table(blocks), state.typemap,

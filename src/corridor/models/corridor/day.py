@@ -71,8 +71,7 @@ def person(s, i, phases, w, d):
 
 
 # no allocation in the pass: without reference counting, reading a world's arrays costs nothing
-# (the world comes in parts: a parallel loop cannot take named tuples nested in a named tuple;
-# the stream and indicator ids are constants of the declarations)
+# (the world comes in parts; the stream and indicator ids are constants of the declarations)
 @njit(**fused(_nrt=False, error_model="numpy", nogil=True))
 def pass_chunk(lo, hi, slots, wake_at, phases, agents, params, places, keys, counts, flows, flags, rec, tick, sleep,
                new_from, entry):

@@ -187,8 +187,8 @@ class CompiledDay:
         self._sampled[name] += seconds
 
     def run(self, sim: Simulation, progress: Callable[[int, int], None] | None = None) -> None:
-        """The whole run: the days between two changes (of the levers, the month or the year)
-        in one compiled call each, except the days sampled for the per-phase timings."""
+        """The whole run: blocks of days between two changes (of the levers, the month or the
+        year), their new people drawn at once, except the days sampled for the per-phase timings."""
         with _hashing():
             self._run(sim, progress)
 
@@ -271,15 +271,18 @@ class CompiledDay:
         args = (phases, w.agents, w.params, w.places, keys)
         rest = (flags, recording, tick, self.sleep, np.uint64(new_from), entry)
         threads = numba.get_num_threads()
-        if threads == 1 or slots.size <= PARALLEL_MIN:
+        # plain Python (NUMBA_DISABLE_JIT) holds the GIL: threads would gain nothing
+        if threads == 1 or slots.size <= PARALLEL_MIN or numba.config.DISABLE_JIT:
             day.pass_chunk(0, slots.size, slots, wake_at, *args, self.counts[0], self.flows[0], *rest)
             return
         cuts = day.due_cuts(wake_at, tick, threads)
         others = [_threads(threads - 1).submit(day.pass_chunk, int(cuts[t]), int(cuts[t + 1]), slots, wake_at, *args,
                                                self.counts[t], self.flows[t], *rest) for t in range(1, threads)]
-        day.pass_chunk(0, int(cuts[1]), slots, wake_at, *args, self.counts[0], self.flows[0], *rest)   # this thread
-        for job in others:
-            job.result()
+        try:
+            day.pass_chunk(0, int(cuts[1]), slots, wake_at, *args, self.counts[0], self.flows[0], *rest)  # this thread
+        finally:                                     # never leave a part running past the pass
+            for job in others:
+                job.result()
 
 
 @functools.cache

@@ -4,17 +4,17 @@ Numba compiles one function at a time in a process. The fused pass (:func:`.day.
 and the rest (the coupled mechanisms, :func:`.day.end_day`, new people) do not call each other,
 so with an empty cache a second process compiles the rest while this one compiles the pass;
 both write Numba's on-disk cache, and the three-day run that follows loads everything from it.
-Whatever the helper did not finish (it failed, or was slower) is compiled here on first use, so
-its failure costs time, never a result. Processes that start together on an empty cache (the
+Whatever the helper did not compile (it failed) is compiled here on first use, so its failure
+costs time, never a result. Processes that start together on an empty cache (the
 app's workers, Dask's) take turns on a lock: the first compiles, the others then load.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -73,16 +73,32 @@ def kernels_cached() -> bool:
         return True
 
 
-def _compile_lock() -> FileLock:
-    """One lock per version of the sources (their digest names it)."""
+HELPER_TIMEOUT_S = 900      # a helper still compiling after this is stopped (what it missed: compiled here)
+
+
+@contextmanager
+def _compile_lock():
+    """One lock per version of the sources (their digest names it); without it (a temporary
+    folder not writable, a lock file of another user) each process compiles for itself."""
     from ...kernel_cache import source_digest
     from . import day
 
-    return FileLock(Path(tempfile.gettempdir()) / f"corridor-kernels-{source_digest(day.__file__)[:16]}.lock")
+    try:
+        lock = FileLock(Path(tempfile.gettempdir()) / f"corridor-kernels-{source_digest(day.__file__)[:16]}.lock")
+        lock.acquire()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _compile_in_two_processes() -> None:
-    if len(os.sched_getaffinity(0)) < 2:
+    from ...analysis.backend import default_workers
+
+    if default_workers() < 2:
         compile_kernels("pass")
         return
     helper = subprocess.Popen([sys.executable, "-c", f"from {__name__} import compile_kernels; "
@@ -90,7 +106,11 @@ def _compile_in_two_processes() -> None:
     try:
         compile_kernels("pass")
     finally:
-        helper.wait()
+        try:
+            helper.wait(timeout=HELPER_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            helper.kill()
+            helper.wait()
 
 
 def warm_up() -> None:

@@ -291,6 +291,10 @@ def _threads(n: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=n, thread_name_prefix="corridor-pass")
 
 
+# a forked child has none of its parent's threads: it must make its own pool, not wait on a dead one
+os.register_at_fork(after_in_child=_threads.cache_clear)
+
+
 def _same(a: Params, b: Params) -> bool:
     """Whether two sets of compiled parameters are equal (a policy that changes nothing wakes
     nobody, so it leaves the results as they were)."""

@@ -36,16 +36,17 @@ def _tiny():
     return build_simulation(scenario_from_dict(data))
 
 
-def compile_kernels(part: str) -> None:
+def compile_kernels(part: str, sim=None) -> None:
     """Load or compile one part of the kernels (:data:`PARTS`), called on nobody, with the
-    argument types a run calls them with."""
+    argument types a run calls them with (``sim``: a tiny world already run, else one is built)."""
     from . import day
     from .mechanisms import asylum
     from .person import Day
     from .runner import people_arrays
 
-    sim = _tiny()
-    sim.levers = sim.schedule.at(0)
+    if sim is None:
+        sim = _tiny()
+        sim.levers = sim.schedule.at(0)
     runner, nobody = sim.runner, np.zeros(0, dtype=np.int64)
     with np.errstate(over="ignore"):        # the hashing overflows by design (plain-Python reference)
         keys, w = day.day_keys(runner.base_keys, 0), runner.world(sim)
@@ -121,7 +122,7 @@ def warm_up() -> None:
         with _compile_lock():
             if not kernels_cached():                 # (else another process compiled them meanwhile)
                 _compile_in_two_processes()
-    compile_kernels("rest")           # what the three days do not reach (the asylum queue, ...)
     sim = _tiny()
     with np.errstate(over="ignore"):
         sim.run()
+    compile_kernels("rest", sim)      # what the three days do not reach (the asylum queue, ...)

@@ -79,15 +79,6 @@ def test_unaccompanied_minors_in_care_are_not_deported(make_scenario):
     assert total(sim, "deportations_mexico", GTM) == 0
 
 
-def test_family_separations_follow_family_detentions(make_scenario):
-    fam = {"*": {"alone": 0, "family": 1, "unaccompanied_minor": 0}}
-    sim = run(make_scenario, group_share=fam, family_separation_probability=1.0)
-    assert total(sim, "family_separations") == total(sim, "detentions_mexico") > 50
-    half = run(make_scenario, group_share=fam, family_separation_probability=0.5)
-    n = total(half, "detentions_mexico")
-    assert abs(total(half, "family_separations") - n / 2) < 4 * math.sqrt(n / 4)
-
-
 def test_departure_multiplier_and_visas(make_scenario):
     base = run(make_scenario)
     half = run(make_scenario, departure_multiplier={"GTM": 0.5})

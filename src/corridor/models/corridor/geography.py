@@ -16,7 +16,7 @@ from ...countries import COUNTRY_CODE_RULE, is_country_code
 from ...errors import DataError
 from ...network import Network
 
-__all__ = ["KINDS", "ZONES", "check_places", "check_reachable"]
+__all__ = ["KINDS", "ZONES", "check_places", "check_reachable", "border_cities_out_of_reach"]
 
 #: Place kinds the rules read (data/corridor/network/README.md says what each is).
 KINDS = ("origin", "other", "darien", "border_crossing", "asylum_office", "transit", "border_city_mx",
@@ -68,3 +68,22 @@ def check_reachable(net: Network, origins: np.ndarray, dist_to_us: np.ndarray) -
         raise DataError(f"{net.kinds[net.kind[i]]} {net.ids[i]!r} is a dead end: no route leads from it "
                         "to the United States", where=routes_file,
                         expected=f"routes from {net.ids[i]} on to a us_sector place")
+
+
+def border_cities_out_of_reach(net: Network, origins: np.ndarray) -> list[str]:
+    """Border cities nobody can reach from ``origins``: travel ends at the first border city
+    on the way (people wait there to cross), so a city whose every road comes from another
+    border city is out of reach, and every policy acting there acts on nobody."""
+    stops = net.mask("kind", ["border_city_mx", "us_sector"])
+    seen = np.zeros(net.n_locations, dtype=bool)
+    todo = [int(i) for i in origins]
+    seen[todo] = True
+    while todo:
+        u = todo.pop()
+        if stops[u]:
+            continue
+        for v in net.dst[net.indptr[u]:net.indptr[u + 1]].tolist():
+            if not seen[v]:
+                seen[v] = True
+                todo.append(v)
+    return [net.ids[i] for i in np.flatnonzero(net.mask("kind", ["border_city_mx"]) & ~seen)]

@@ -153,7 +153,8 @@ def _check_size(scenario: Scenario, schedule: LeverSchedule, n_ticks: int, n_day
     people = 0.0
     for lo, hi in zip(cuts, cuts[1:], strict=False):
         p = schedule.at(lo).params
-        per_year = float((p.departures_per_year * p.departure_multiplier[:, None]).sum(axis=0).max())
+        factor = p.departure_level * p.departure_multiplier
+        per_year = float((p.departures_per_year * factor[:, None]).sum(axis=0).max())
         people += (per_year / 365.25 + float(p.caravan_departures_per_day.sum())) * (hi - lo)
     scale = scenario.spec.population_scale
     agents = scale * people

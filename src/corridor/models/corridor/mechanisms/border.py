@@ -3,7 +3,8 @@
 People in a border city cross after ``north_wait_days``. An attempt may end in death, in
 apprehension, or in entry; the farther their camp is from the border (``crossing_extra_km``,
 the Tijuana camp moved 11 miles), the likelier apprehension. Apprehended people may ask for
-asylum: under "stay in Mexico" (``mpp_share``) they wait for their hearing in the border city,
+asylum: under "stay in Mexico" (``mpp_share`` of the nationalities in ``mpp_eligible``; never
+unaccompanied minors) they wait for their hearing in the border city, exposed to its criminals,
 otherwise they enter pending their case. The others are returned to the border city (as most
 Mexicans were around 2010), removed home, or flown to southern Mexico and expelled into
 Guatemala (seed 004).
@@ -20,7 +21,9 @@ from ....params import LARGEST
 from ....params import ParamSpec as P
 from ..declare import Mechanism, Stream
 from ..person import FLAG_ADMITTED, bern, count, draw, set_status
-from ..states import Status
+from ..states import GROUPS, Status
+
+MINOR = GROUPS.index("unaccompanied_minor")
 
 
 @njit(cache=True, inline="always")
@@ -73,7 +76,7 @@ def hearings_and_crossings(s, i, w, d):
         count(d, x.apprehensions_us, n, side)
         if bern(d, k.us_asylum_claim, ident, p.us_asylum_claim_probability[n]):
             count(d, x.us_asylum_claims, n, side)
-            if bern(d, k.mpp, ident, p.mpp_share):
+            if a.group[s] != MINOR and bern(d, k.mpp, ident, p.mpp_share * p.mpp_eligible[n]):
                 count(d, x.mpp_enrollments, n, here)
                 set_status(a, s, Status.WAITING_US_HEARING)
                 a.timer[s] = round(p.mpp_wait_days)
@@ -109,6 +112,9 @@ MECHANISM = Mechanism(
           "Chance an apprehended person asks for asylum in the US."),
         P("mpp_share", (), 0, 1, "share",
           "Share of asylum seekers sent back to wait in Mexico for their hearing ('stay in Mexico', MPP)."),
+        P("mpp_eligible", ("nationality",), 0, 1, "flag",
+          "Nationalities 'stay in Mexico' may send back (1; the programme excluded Mexicans). "
+          "Unaccompanied minors are never sent back."),
         P("mpp_wait_days", (), 0, 3650, "days", "Days waiting in a Mexican border city for a US hearing."),
         P("us_asylum_grant_probability", ("nationality",), 0, 1, "probability",
           "Chance a US asylum case ends in protection."),
@@ -141,6 +147,6 @@ MECHANISM = Mechanism(
              Stream("us_return", "returned to the border city rather than removed"),
              Stream("us_removal_route", "removal route after an apprehension")),
     rule=hearings_and_crossings,
-    reads=("status", "timer", "nationality", "uid", "loc", "origin"),
+    reads=("status", "timer", "nationality", "uid", "loc", "origin", "group"),
     writes=("loc", "status", "days_in_status", "live", "route", "timer"),
 )

@@ -87,7 +87,7 @@ def plan(s, i, w, d):
             h_detect = enforcement.leg_hazard(s, w, r, m, v, enforcement.person_factor(s, w))
             h_prey = predation.leg_hazard(w, r, m, v, predation.person_factor(s, w))
         else:
-            if asylum.may_apply(s, w):
+            if asylum.may_apply(s, w) or a.caravan[s] > 0:      # a caravan sets off as one: drawn daily
                 return
             p_off = movement.set_off_probability(s, w)
             h_detect = enforcement.waiting_hazard(s, w)
@@ -100,10 +100,10 @@ def plan(s, i, w, d):
         due = t + 1 + asylum.days_to_candidate(s, w)
         h_prey = predation.waiting_hazard(s, w)
         p_leave = asylum.abandon_probability(w)
-    elif st == Status.RETURNED_BY_MX or st == Status.RETURNED_BY_US:
+    elif st == Status.RETURNED_BY_MX or st == Status.RETURNED_BY_US or st == Status.WAITING_US_HEARING:
         due = _timer_due(s, w, t)
         h_prey = predation.waiting_hazard(s, w)
-    else:                                                  # detained, kidnapped, waiting for a US hearing
+    else:                                                  # detained, kidnapped
         due = _timer_due(s, w, t)
     if a.documents[s] == VISITOR_CARD and a.card_days[s] > 0:      # detection changes when it expires
         due = min(due, t + 1 + np.int64(a.card_days[s]))

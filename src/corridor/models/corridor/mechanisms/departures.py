@@ -1,9 +1,12 @@
 """Departures: people leave home; people sent back decide whether to try again.
 
 How many leave is an aggregate draw per (nationality, kind, origin) and day: a Poisson count
-at the rate of ``departures_per_year`` x ``departure_seasonality`` x ``departure_multiplier``
-(plus caravans at ``caravan_departures_per_day``), by inverting the Poisson CDF at one keyed
-uniform, so a world with a lower rate has the same people minus the marginal ones. Each new
+at the rate of ``departures_per_year`` x ``departure_seasonality`` x ``departure_level`` x
+``departure_multiplier`` (plus caravans at ``caravan_departures_per_day``), by inverting the
+Poisson CDF at one keyed uniform, so a world with a lower rate has the same people minus the
+marginal ones. The level follows a series after the fitted years (the eras' flows windows set
+it); the multiplier carries shocks and policies (pandemic, hurricanes, development plan), so a
+flows window never undoes a policy. Each new
 person gets a stable identity (day, nationality, origin, caravan flag, index) that keys all
 their draws; then papers (a visa), a group and the money they carry (log-normal).
 People deported by Mexico or returned by the US try again after their wait, or give up.
@@ -89,6 +92,8 @@ MECHANISM = Mechanism(
           "Share travelling alone, in a family, or as unaccompanied minors."),
         P("money_median_usd", ("nationality",), 0, LARGEST, "USD", "Median money carried at departure."),
         P("money_sigma", (), 0, 5, "log-sd", "Spread (sd of log) of money at departure."),
+        P("departure_level", ("nationality",), 0, LARGEST, "factor",
+          "Departures relative to the fitted years' rate, as a series shows them later (flows windows)."),
         P("departure_multiplier", ("nationality",), 0, LARGEST, "factor",
           "Multiplier on departures: push factors (climate shocks, violence) and pull-backs (development aid)."),
         P("visa_share", ("nationality",), 0, 1, "share",
@@ -190,7 +195,7 @@ def _departure_plan(sim, tick: int):
     scale = world.population_scale
     rate = np.asarray(p.departures_per_year)[:, yi] / 365.25 \
         * np.asarray(p.departure_seasonality)[:, date.month - 1] \
-        * np.asarray(p.departure_multiplier) * scale
+        * np.asarray(p.departure_level) * np.asarray(p.departure_multiplier) * scale
     share = np.asarray(p.origin_share)
     caravan_rate = np.asarray(p.caravan_departures_per_day) * scale
     both = np.stack([rate, caravan_rate], axis=1).ravel()      # rows (nationality, kind)

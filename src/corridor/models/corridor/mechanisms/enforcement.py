@@ -6,7 +6,8 @@ daily hazard for foreigners waiting in a place in Mexico; both scale with the do
 the states where it is valid) and with caravan membership. Mexicans are not detected by
 Mexico. A detection may end in extortion by officials and release (they take money by the
 robbers' rule, ``predation.take_money``); otherwise the person is
-detained (a family may be separated; officials may hand the person to criminals; an
+detained (a family may be separated: a child detained without their family becomes an
+unaccompanied minor, an adult goes on alone; officials may hand the person to criminals; an
 unaccompanied minor may be taken into child protection and asylum). Detainees are deported
 after ``detention_days`` to the place Mexico returns their nationality to, where they may
 try again (see departures), or released.
@@ -27,6 +28,7 @@ from . import predation
 
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
 RECEIPT = DOCUMENTS.index("asylum_receipt")
+ALONE = GROUPS.index("alone")
 FAMILY = GROUPS.index("family")
 MINOR = GROUPS.index("unaccompanied_minor")
 
@@ -105,6 +107,9 @@ def detain_or_deport(s, i, w, d):
     count(d, x.detentions_mexico, n, here)
     if a.group[s] == FAMILY and bern(d, k.separation, ident, p.family_separation_probability):
         count(d, x.family_separations, n, here)
+        # torn from their family: a child is now an unaccompanied minor (child protection may
+        # take them, below), an adult goes on alone
+        a.group[s] = MINOR if bern(d, k.separation, ident, p.separated_child_share, 1) else ALONE
     set_status(a, s, Status.DETAINED_MX)
     a.timer[s] = round(p.detention_days)
     if bern(d, k.collusion, ident, p.collusion_kidnap_probability):
@@ -152,6 +157,8 @@ MECHANISM = Mechanism(
           "Chance a detained unaccompanied minor is taken into child protection and asylum instead of deported."),
         P("family_separation_probability", (), 0, 1, "probability",
           "Chance that the detention of a family member separates the family."),
+        P("separated_child_share", (), 0, 1, "share",
+          "Share of family members separated at a detention who are children (then unaccompanied)."),
         P("detention_days", (), 0, 365, "days", "Days in detention before deportation."),
         P("deportation_share", (), 0, 1, "share", "Share of detentions ending in deportation."),
         P("deportation_destination", ("nationality",), 0, LARGEST, "location",
@@ -171,7 +178,8 @@ MECHANISM = Mechanism(
     also_counts=("victimizations", "robberies", "kidnappings", "asylum_applications_mexico"),
     streams=(Stream("deport", "deported when detention ends"), Stream("detect", "detected today"),
              Stream("extortion", "extorted and released by officials"),
-             Stream("separation", "a family separated"), Stream("collusion", "handed to criminals"),
+             Stream("separation", "a family separated (0), the member a child (1)"),
+             Stream("collusion", "handed to criminals"),
              Stream("minor_care", "a minor taken into child protection")),
     derived=("detect_per_km",),
     derive=_derive,
@@ -179,5 +187,5 @@ MECHANISM = Mechanism(
     reads=("status", "timer", "nationality", "uid", "loc", "exposure_detect", "route", "caravan", "documents",
            "card_days", "money", "robbed_usd", "group", "first_event"),
     writes=("loc", "documents", "status", "days_in_status", "live", "route", "timer", "progress", "money",
-            "robbed_usd", "applied_asylum"),
+            "robbed_usd", "applied_asylum", "group"),
 )

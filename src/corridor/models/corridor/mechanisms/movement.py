@@ -3,6 +3,9 @@
 People between legs set off with a daily probability, choose a route by a logit on the detour
 it implies (km beyond the shortest way to the US border), choose a mode among those the route
 allows and they can pay for, and travel at that mode's speed; a day may span several legs.
+A caravan moves as one: its members at a place set off on the same days, by the same route
+and mode (draws keyed by the place, the mode among those everyone can pay for), so they
+arrive together (facts/07: about 30 days together from San Pedro Sula to Tijuana).
 The hazards of detection and predation are integrated over the km travelled on each route and
 mode (the enforcement and predation mechanisms say how; they act on the exposures later in
 the day). Mexico hands out papers at the southern border: transit documents, regional visitor
@@ -75,7 +78,11 @@ def _start_leg(s, w, d, leg):
     for j in range(p.mode_levels.size):
         if a.money[s] >= p.mode_levels[j]:
             level += 1
-    um = draw(d, k.mode, a.uid[s], leg)
+    if a.caravan[s] > 0:                      # ... at the pace of those who cannot pay: one draw per place
+        level = min(level, 1)
+        um = draw(d, k.mode_caravan, here, leg)
+    else:
+        um = draw(d, k.mode, a.uid[s], leg)
     m = 0
     for j in range(p.mode_cum.shape[2]):
         if um >= p.mode_cum[r, level, j]:
@@ -95,10 +102,18 @@ def stop_probability(s, w):
 
 @njit(cache=True, inline="always")
 def set_off_probability(s, w):
-    """Daily chance that someone in transit between legs sets off."""
-    p = w.params
-    return p.caravan_move_probability if w.agents.caravan[s] > 0 else p.daily_move_probability[
-        w.places.zone_of[w.agents.loc[s]]]
+    """Daily chance that someone in transit between legs, not with a caravan, sets off."""
+    return w.params.daily_move_probability[w.places.zone_of[w.agents.loc[s]]]
+
+
+@njit(cache=True, inline="always")
+def sets_off(s, w, d):
+    """Whether someone in transit between legs sets off today. A caravan sets off as one: one
+    draw per place and day for all its members there (the calendar keeps them awake)."""
+    a = w.agents
+    if a.caravan[s] > 0:
+        return bern(d, w.streams.set_off_caravan, np.int64(a.loc[s]), w.params.caravan_move_probability)
+    return waited(d, a, s, w.streams.set_off, SET_OFF, set_off_probability(s, w))
 
 
 @njit(cache=True, inline="always")
@@ -118,7 +133,7 @@ def travel(s, i, w, d):
         count(d, x.gave_up, n, a.loc[s])
         set_status(a, s, Status.GAVE_UP)
         return
-    if a.route[s] < 0 and not waited(d, a, s, w.streams.set_off, SET_OFF, set_off_probability(s, w)):
+    if a.route[s] < 0 and not sets_off(s, w, d):
         return                                 # rests today
     det_f = enforcement.person_factor(s, w)
     prey_f = predation.person_factor(s, w)
@@ -238,7 +253,10 @@ MECHANISM = Mechanism(
     streams=(Stream("transit_stop", "stops trying"), Stream("set_off", "sets off today"),
              Stream("route", "route out of a place, per leg"),
              Stream("route_caravan", "a caravan's route out of a place, per leg (keyed by the place)"),
-             Stream("mode", "travel mode, per leg"), Stream("papers", "papers at the crossing (three draws)")),
+             Stream("mode", "travel mode, per leg"),
+             Stream("set_off_caravan", "a caravan sets off from a place today (keyed by the place)"),
+             Stream("mode_caravan", "a caravan's travel mode out of a place, per leg (keyed by the place)"),
+             Stream("papers", "papers at the crossing (three draws)")),
     derived=("route_cum", "has_route", "last_route", "speed", "mode_levels", "mode_cum"),
     derive=_derive,
     rule=travel,

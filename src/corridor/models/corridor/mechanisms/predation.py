@@ -61,7 +61,8 @@ def take_money(s, w, share, at_least):
 def exposed(status):
     """Statuses in which criminals may attack someone."""
     return status == Status.TRANSIT or status == Status.WAITING_NORTH or status == Status.ASYLUM_MX \
-        or status == Status.RETURNED_BY_MX or status == Status.RETURNED_BY_US
+        or status == Status.RETURNED_BY_MX or status == Status.RETURNED_BY_US \
+        or status == Status.WAITING_US_HEARING       # "stay in Mexico": months in a border city (seed 004)
 
 
 @njit(cache=True, inline="always")

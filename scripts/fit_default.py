@@ -11,14 +11,23 @@ What is fitted (written to src/corridor/models/corridor/fitted.yaml):
     America in 2010, the middle of "between 200,000 and 300,000" (seed 000);
   * a common factor on predation_per_100km: to 30% of people crossing Mexico being victims
     of a crime (REDODEM 2014, facts/08 row 30), measured as Central Americans'
-    victimizations / entries into Mexico.
+    victimizations / entries into Mexico;
+  * crossing_cost_km, for Mexicans and for everyone else, one value per Border Patrol sector
+    (0 for the cheapest), for the border cities that cross into it: to the sectors' shares of
+    south-west border apprehensions in FY2010 and FY2013 (facts/01c), the years of the most
+    and the fewest Mexicans (89% and 64%, facts/01a). The shares are first split into the
+    two groups' shares that best explain both years (sectors.group_targets; data only), the
+    model is fitted to those: 16 free values for 16 independent shares. FY2013 is measured
+    on the southern-border era from October 2011. FY2011 and FY2012 are kept apart to check
+    the fit (scripts/validate.py).
 The regional shape of detection and predation (relative values by state) is kept as set
 in fitted.yaml's initial guess; only the level is fitted.
 
 Method: fixed-point iteration. Each round runs the scenario (same seed, so rounds are
 comparable), compares each indicator with its target and multiplies the parameter that
-drives it by (target / model) ** damping. The indicators are close to proportional to
-their parameter, so a few rounds suffice. Run from the repository root:
+drives it by (target / model) ** damping; a sector's crossing cost moves by
+route_km_scale x damping x log(model share / observed share) (the logit's own scale). The
+indicators are close to proportional to their parameter, so a few rounds suffice. Run from the repository root:
 
     .venv/bin/python scripts/fit_default.py [--rounds 6] [--scale 0.25] [--seed 20100101]
 
@@ -36,11 +45,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from corridor.results.run import run_scenario
+from corridor.models.corridor.sectors import apprehensions_by_sector, group_targets, observed_shares, pooled, shares
+from corridor.results.run import run_to_end
 from corridor.scenario.loader import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 FITTED = ROOT / "src" / "corridor" / "models" / "corridor" / "fitted.yaml"
+PARAMETERS = FITTED.with_name("parameters.yaml")
 REPORT = ROOT / "docs" / "calibration_report.json"
 
 US_TARGETS = {  # facts/01a_us_usbp_encounters_by_fy_and_nationality.csv rows 12 (FY2010), 13 (FY2011)
@@ -55,18 +66,42 @@ DEPORTATIONS_2010 = 70000          # seed 000
 CA_SHARE = 0.93                    # seed 000
 ENTRIES_CA_2010 = 250000           # seed 000: between 200,000 and 300,000
 VICTIM_RATE = 0.30                 # facts/08 row 30 (REDODEM 2014)
+SECTOR_YEARS = (2010, 2013)        # facts/01c: the fiscal years whose sector shares are fitted
+GROUPS = {"MEX": ("MEX",), "*": ("GTM", "HND", "SLV", "NIC", "ECU")}    # crossing costs by group
+
+
+def variant(name: str | None, params: dict, scale: float, seed: int, **window) -> dict:
+    data = copy.deepcopy(load_scenario(name).canonical())
+    data.update(population_scale=scale, seed=seed, **window)
+    for key, value in params.items():
+        data["parameters"][key] = {"value": value}
+    return scenario_from_dict(data)
+
+
+def group_sectors(runs) -> dict[str, dict[str, float]]:
+    """Each group's apprehensions by sector, pooled over the fitted years (from whichever run
+    covers each), as shares."""
+    out = {}
+    for group, nats in GROUPS.items():
+        per_year = {}
+        for done in runs:
+            per_year.update(apprehensions_by_sector(done.result, done.simulation.network, nats))
+        out[group] = shares(pooled(per_year, SECTOR_YEARS))
+    return out
 
 
 def measure(params: dict, scale: float, seed: int) -> dict:
-    base = load_scenario()
-    data = copy.deepcopy(base.canonical())
-    data["population_scale"] = scale
-    data["seed"] = seed
-    for name, value in params.items():
-        data["parameters"][name] = {"value": value}
-    result = run_scenario(scenario_from_dict(data))
+    done = run_to_end(variant(None, params, scale, seed))
+    # FY2013 (and FY2012): the southern-border era from the first day of FY2012
+    later = run_to_end(variant("southern-border-2013-2016", params, scale, seed, start="2011-10-01",
+                               end="2013-09-30"))
+    result, net = done.result, done.simulation.network
     cal, fy = result.by_year(), result.by_year(fiscal=True)
+    per_year = {**apprehensions_by_sector(result, net), **apprehensions_by_sector(later.result, net)}
     return {
+        "sectors": {y: shares(v) for y, v in per_year.items()},
+        "groups": group_sectors((done, later)),
+        "sector_cities": sector_cities(net),
         "us": {n: {y: fy[str(y)]["apprehensions_us"][n] for y in (2010, 2011)} for n in US_TARGETS},
         "dep_ca": sum(cal["2010"]["deportations_mexico"][n] for n in CA),
         "dep_ecu": cal["2010"]["deportations_mexico"]["ECU"],
@@ -80,8 +115,37 @@ def measure(params: dict, scale: float, seed: int) -> dict:
     }
 
 
+def sector_cities(net) -> dict[str, list[str]]:
+    """The border cities that cross into each sector (by their crossing route's US place)."""
+    from corridor.observed import sector_of
+    out: dict[str, list[str]] = {}
+    for s, d in zip(net.src.tolist(), net.dst.tolist(), strict=True):
+        sector = sector_of(net.names[d])
+        if sector is not None and net.kinds[net.kind[s]] == "border_city_mx":
+            out.setdefault(sector, []).append(net.ids[s])
+    return out
+
+
 def scaled(mapping: dict, factor: float, digits: int = 4) -> dict:
     return {k: float(f"{v * factor:.{digits}g}") for k, v in mapping.items()}
+
+
+def sector_costs(current, m: dict, damping: float) -> dict:
+    """One round of the crossing costs, group by group: each sector's moves by route_km_scale x
+    damping x log(model / target share), then all shift so that the cheapest is 0."""
+    targets = group_targets(SECTOR_YEARS)
+    scale = float(yaml.safe_load(PARAMETERS.read_text())["route_km_scale"]["value"])
+    out = {}
+    for group, target in targets.items():
+        now = current.get(group, {}) if isinstance(current, dict) else {}
+        cost = {}
+        for sector, cities in m["sector_cities"].items():
+            ratio = max(m["groups"][group][sector], 1e-4) / target[sector]
+            cost[sector] = float(now.get(cities[0], 0.0)) + damping * scale * float(np.log(ratio))
+        low = min(cost.values())
+        out[group] = {**{city: round(cost[sector] - low, 1) for sector, cities in m["sector_cities"].items()
+                         for city in cities}, "*": 0.0}
+    return out
 
 
 def main() -> None:
@@ -99,6 +163,11 @@ def main() -> None:
         m = measure(params, args.scale, args.seed)
         history.append(m)
         worst = max(abs(m["us"][n][y] / US_TARGETS[n][y] - 1) for n in US_TARGETS for y in (2010, 2011))
+        for y in SECTOR_YEARS:
+            obs = observed_shares(y)
+            gap = max(abs(m["sectors"][y][k] - obs[k]) for k in obs)
+            print(f"round {rnd}: FY{y} worst sector share gap {gap:.1%} ("
+                  + ", ".join(f"{k} {m['sectors'][y][k]:.0%}/{obs[k]:.0%}" for k in sorted(obs)) + ")", flush=True)
         print(f"round {rnd}: worst US apprehension error {worst:.1%}; CA deportations "
               f"{m['dep_ca']:,} (target {CA_SHARE * DEPORTATIONS_2010:,.0f}); ECU deportations "
               f"{m['dep_ecu']:,}; CA entries {m['entries_ca']:,}; victims/entries "
@@ -122,6 +191,7 @@ def main() -> None:
             params["transit_stop_per_day"], (ENTRIES_CA_2010 / max(m["entries_ca"], 1)) ** d)
         params["predation_per_100km"] = scaled(
             params["predation_per_100km"], (VICTIM_RATE * m["entries_all"] / max(m["victims"], 1)) ** d)
+        params["crossing_cost_km"] = sector_costs(params.get("crossing_cost_km", {}), m, d)
 
     stamp = dt.date.today().isoformat()
     targets = {
@@ -133,10 +203,14 @@ def main() -> None:
                                 "(seed 000: between 200,000 and 300,000)",
         "predation_per_100km": "30% of migrants crossing Mexico victims of a crime (REDODEM 2014, facts/08 "
                                "row 30); regional shape: CNDH 2010 southeast/north shares (facts/08 row 26)",
+        "crossing_cost_km": "Border Patrol sectors' shares of south-west border apprehensions, FY2010 and "
+                            "FY2013 (facts/01c), split into Mexicans' and others' shares with the share of "
+                            "Mexicans (facts/01a); one value per sector and group, shared by the border "
+                            "cities crossing into it; FY2011-FY2012 are checks, not fitted (scripts/validate.py)",
     }
     out = {}
     for name, note in targets.items():
-        out[name] = {"unit": fitted[name].get("unit", ""), "value": params[name],
+        out[name] = {"unit": fitted.get(name, {}).get("unit", ""), "value": params[name],
                      "source": {"kind": "fitted",
                                 "ref": f"scripts/fit_default.py ({args.rounds} rounds, scale {args.scale}, "
                                        f"seed {args.seed}, {stamp})",

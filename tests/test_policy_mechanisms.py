@@ -136,7 +136,8 @@ def test_camp_distance_raises_apprehension_as_the_formula_says(make_scenario):
 
 def test_stay_in_mexico_makes_asylum_seekers_wait_in_the_border_city(make_scenario):
     params = dict(us_asylum_claim_probability={"GTM": 1.0, "MEX": 0.0}, mpp_wait_days=40,
-                  us_asylum_grant_probability=1.0)
+                  us_asylum_grant_probability=1.0,         # nobody travels as an unaccompanied minor (never sent back)
+                  group_share={"*": {"alone": 0.6, "family": 0.4, "unaccompanied_minor": 0.0}})
     released = run(make_scenario, **params, mpp_share=0.0)
     mpp = run(make_scenario, **params, mpp_share=1.0)
     assert total(mpp, "mpp_enrollments", GTM) == total(mpp, "us_asylum_claims", GTM) == \

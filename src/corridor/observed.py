@@ -12,17 +12,20 @@ the page shows. Which series is used where sources disagree:
   project's "best available" series (one value a year, chosen from facts/02).
 * COMAR asylum applications by calendar year: facts/03, the main series ("asylum
   applicants (persons)"), not the alternative or "as announced" rows.
+* US Border Patrol apprehensions by sector and fiscal year: facts/01c (DHS OHSS), matched to
+  the network's US places by the sector their name gives ("USBP Tucson Sector (...)").
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-__all__ = ["ObservedSeries", "observed_series", "for_indicator"]
+__all__ = ["ObservedSeries", "observed_series", "for_indicator", "usbp_sectors", "sector_of"]
 
 #: facts/01a column -> nationality code
 _US_COLUMNS = {"swb_mexico": "MEX", "swb_guatemala": "GTM", "swb_honduras": "HND", "swb_el_salvador": "SLV",
@@ -107,3 +110,23 @@ def for_indicator(indicator: str, nationality: str = "total") -> ObservedSeries 
         if s.indicator == indicator and s.nationality == nationality:
             return s
     return None
+
+
+@lru_cache(maxsize=1)
+def usbp_sectors() -> dict[str, dict[int, float]]:
+    """South-west border apprehensions (encounters) by Border Patrol sector and fiscal year,
+    facts/01c: ``{"Tucson": {2000: 567820.0, ...}, ...}`` (the state after the comma dropped)."""
+    out: dict[str, dict[int, float]] = {}
+    for r in _rows("01c_us_usbp_swb_encounters_by_sector_fy.csv"):
+        for col, text in r.items():
+            if col in ("fy", "source") or (v := _number(text)) is None:
+                continue
+            out.setdefault(col.split(",")[0].strip(), {})[int(r["fy"])] = v
+    return out
+
+
+def sector_of(place_name: str) -> str | None:
+    """The Border Patrol sector a US place stands for, from its name ("USBP Rio Grande Valley
+    Sector (McAllen area)" -> "Rio Grande Valley"); ``None`` for other places."""
+    m = re.match(r"USBP (.+?) Sector\b", place_name)
+    return m.group(1) if m else None

@@ -1,7 +1,10 @@
 """Movement: route and mode choice, travel along routes, papers at the crossing, arrivals.
 
-People between legs set off with a daily probability, choose a route by a logit on the detour
-it implies (km beyond the shortest way to the US border), choose a mode among those the route
+People between legs set off with a daily probability and choose a route by a logit on the
+detour it implies: its km plus the cost to the US from its end, beyond the cost from here. The
+cost to the US is road km plus, at the crossing, the border city's ``crossing_cost_km`` (fees,
+terrain, enforcement) and its camp's distance to the line, so a dearer crossing displaces
+people to others and a closed route re-routes them. They choose a mode among those the route
 allows and they can pay for, and travel at that mode's speed; a day may span several legs.
 A caravan moves as one: its members at a place set off on the same days, by the same route
 and mode (draws keyed by the place, the mode among those everyone can pay for), so they
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from ....indicators import Indicator
 from ....network import MODES
@@ -57,7 +62,8 @@ def _start_leg(s, w, d, leg):
     """Someone at a place picks a route out (and a mode for it)."""
     a, p, g, k = w.agents, w.params, w.places, w.streams
     here = np.int64(a.loc[s])
-    if not p.has_route[here]:
+    nat = a.nationality[s]
+    if not p.has_route[nat, here]:
         return
     if a.caravan[s] > 0:                      # a caravan moves as one: one draw per place
         u = draw(d, k.route_caravan, here, leg)
@@ -69,7 +75,7 @@ def _start_leg(s, w, d, leg):
     v = here + u
     r = g.indptr[here]
     end = g.indptr[here + 1]
-    while r < end and p.route_cum[r] <= v:
+    while r < end and p.route_cum[nat, r] <= v:
         r += 1
     r = min(r, p.last_route[here])
     # mode: among those the route allows and the person can pay for; the choice's cumulative
@@ -107,16 +113,6 @@ def set_off_probability(s, w):
 
 
 @njit(cache=True, inline="always")
-def sets_off(s, w, d):
-    """Whether someone in transit between legs sets off today. A caravan sets off as one: one
-    draw per place and day for all its members there (the calendar keeps them awake)."""
-    a = w.agents
-    if a.caravan[s] > 0:
-        return bern(d, w.streams.set_off_caravan, np.int64(a.loc[s]), w.params.caravan_move_probability)
-    return waited(d, a, s, w.streams.set_off, SET_OFF, set_off_probability(s, w))
-
-
-@njit(cache=True, inline="always")
 def leg_speed(s, w):
     """Km a day on the person's current leg (route and mode)."""
     return w.params.speed[w.agents.route[s], w.agents.mode[s]]
@@ -133,8 +129,12 @@ def travel(s, i, w, d):
         count(d, x.gave_up, n, a.loc[s])
         set_status(a, s, Status.GAVE_UP)
         return
-    if a.route[s] < 0 and not sets_off(s, w, d):
-        return                                 # rests today
+    if a.route[s] < 0:                         # between legs: sets off or rests today
+        if a.caravan[s] > 0:                   # a caravan as one: one draw per place (kept awake by the calendar)
+            if not bern(d, w.streams.set_off_caravan, np.int64(a.loc[s]), p.caravan_move_probability):
+                return
+        elif not waited(d, a, s, w.streams.set_off, SET_OFF, set_off_probability(s, w)):
+            return
     det_f = enforcement.person_factor(s, w)
     prey_f = predation.person_factor(s, w)
     time_left = 1.0
@@ -192,26 +192,52 @@ def mode_tables(allows: np.ndarray, weight: np.ndarray, min_money: np.ndarray) -
     return levels, out
 
 
-def _derive(lev, g) -> dict:
-    """Route choice and speeds for the levers in force (closed routes, km scale, speeds)."""
-    p = lev.params
-    src, dst, km = g.src, g.dst, g.km
+def cost_to_us(g, route_open: np.ndarray, crossing_cost_km: np.ndarray, extra_km: np.ndarray) -> np.ndarray:
+    """Km-equivalent from every place to the US side along open routes: road km, plus at the
+    crossing the border city's ``crossing_cost_km`` (smugglers' fees, terrain, enforcement)
+    and the walk from its camp (``crossing_extra_km``); ``inf`` where the US cannot be reached."""
+    us = g.dist_goal == 0
+    weight = g.km + np.where(g.is_border_city[g.src] & us[g.dst], crossing_cost_km[g.src] + extra_km[g.src], 0.0)
+    # travel ends at the first border city (people cross there): no road on along the border
+    keep = route_open & (weight > 0) & (~g.is_border_city[g.src] | us[g.dst])
+    n = g.zone_of.size
+    reverse = csr_matrix((weight[keep], (g.dst[keep], g.src[keep])), shape=(n, n))
+    if not us.any():
+        return np.full(n, np.inf)
+    return dijkstra(reverse, directed=True, indices=np.flatnonzero(us), min_only=True)
+
+
+def route_choice(g, route_open: np.ndarray, goal: np.ndarray, km_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The logit on detours as cumulative weights: per route, its place's index plus the share
+    of that place's weight up to and including it (a draw u picks the first route past
+    place + u); and per place, whether any route out is usable."""
+    src, dst = g.src, g.dst
     # routes into the US are crossed only by the border mechanism, never by ordinary travel
-    usable = lev.route_open & np.isfinite(g.dist_goal[dst]) & (g.dist_goal[dst] > 0)
-    detour = km + np.where(np.isfinite(g.dist_goal[dst]), g.dist_goal[dst], 0.0) \
-        - np.where(np.isfinite(g.dist_goal[src]), g.dist_goal[src], 0.0)
-    w = np.where(usable, np.exp(-np.maximum(detour, 0.0) / float(p.route_km_scale)), 0.0)
+    usable = route_open & np.isfinite(goal[dst]) & (g.dist_goal[dst] > 0)
+    detour = g.km + np.where(np.isfinite(goal[dst]), goal[dst], 0.0) - np.where(np.isfinite(goal[src]), goal[src], 0.0)
+    w = np.where(usable, np.exp(-np.maximum(detour, 0.0) / km_scale), 0.0)
     cw = np.cumsum(w)
     before = np.concatenate([[0.0], cw])[g.indptr[:-1]]          # cumulative weight before each place's routes
     seg_total = np.concatenate([[0.0], cw])[g.indptr[1:]] - before
     within = cw - before[src]
     tot = seg_total[src]
-    frac = np.divide(within, tot, out=np.zeros_like(within), where=tot > 0)
+    return src + np.divide(within, tot, out=np.zeros_like(within), where=tot > 0), seg_total > 0
+
+
+def _derive(lev, g) -> dict:
+    """Route choice by nationality (their crossing costs differ) and speeds for the levers in
+    force (closed routes, crossing costs, km scale, speeds)."""
+    p = lev.params
+    extra = np.asarray(p.crossing_extra_km, dtype=np.float64)
+    cum, has = zip(*(route_choice(g, lev.route_open, cost_to_us(g, lev.route_open, cost, extra),
+                                  float(p.route_km_scale))
+                     for cost in np.asarray(p.crossing_cost_km, dtype=np.float64)), strict=True)
+    km = g.km
     speed_mode = np.asarray(p.speed_km_per_day, dtype=np.float64)
     days = np.maximum(km[:, None] / speed_mode[None, :], g.min_days[:, None])
     levels, mode_cum = mode_tables(g.route_allows, np.asarray(p.mode_weight, dtype=np.float64),
                                    np.asarray(p.mode_min_money_usd, dtype=np.float64))
-    return {"route_cum": src + frac, "has_route": seg_total > 0, "last_route": np.maximum(g.indptr[1:] - 1, 0),
+    return {"route_cum": np.stack(cum), "has_route": np.stack(has), "last_route": np.maximum(g.indptr[1:] - 1, 0),
             "speed": km[:, None] / days, "mode_levels": levels, "mode_cum": mode_cum}
 
 
@@ -230,6 +256,9 @@ MECHANISM = Mechanism(
           "Chance that someone between legs sets off that day (the rest rest, work or wait)."),
         P("route_km_scale", (), 1, LARGEST, "km",
           "Route choice: a detour of this many km makes a route e times less likely."),
+        P("crossing_cost_km", ("nationality", "location"), 0, LARGEST, "km",
+          "Route choice: what crossing from a border city costs a nationality beyond its road km "
+          "(smugglers' fees and networks, terrain, enforcement), in km of detour; hardening a crossing raises it."),
         P("speed_km_per_day", ("mode",), 1, LARGEST, "km/day", "Distance covered per day by mode."),
         P("mode_weight", ("mode",), 0, LARGEST, "weight", "Relative preference among a route's modes."),
         P("mode_min_money_usd", ("mode",), 0, LARGEST, "USD",

@@ -10,7 +10,6 @@ and US fiscal year, compare with facts/01c. Used to fit ``crossing_cost_km``
 from __future__ import annotations
 
 import numpy as np
-
 from scipy.optimize import minimize
 
 from ...network import Network

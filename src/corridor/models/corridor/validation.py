@@ -1,0 +1,230 @@
+"""The model beside every yearly series of the facts it can produce, each year marked by its role.
+
+A year's observed value is **fitted** (a calibration target), an **input** (a flows window or
+a policy is set from it, so agreement says nothing) or a **check** (used by nothing: the only
+kind that is evidence). Each check stands beside naive forecasts that use no model: the last
+observed value before that year (persistence) and the last two years' trend; for the sector
+shares, the fitted year FY2010 carried forward and the straight line between the fitted years
+FY2010 and FY2013. ``scripts/validate.py`` writes the result to docs/validation.md.
+
+The eras are run as windows: each year is taken from the era that covers it (the
+southern-border era from October 2011 to reach FY2012, the caravans era over 2018).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...observed import for_indicator
+from ...results.run import fiscal_year, run_to_end
+from ...scenario.loader import load_scenario, scenario_from_dict
+from .sectors import apprehensions_by_sector, observed_shares, shares
+
+__all__ = ["WINDOWS", "Row", "Report", "run_windows", "build_report"]
+
+#: (built-in scenario, start, end): the era runs, in the order years are taken from them
+WINDOWS = (
+    ("corridor-2010-2011", None, None),
+    ("southern-border-2013-2016", "2011-10-01", None),
+    ("consular-defence-2017", None, None),
+    ("caravans-2018-2019", "2018-01-01", "2018-12-31"),
+    ("mpp-2019-2021", None, "2020-12-31"),
+    ("haitians-2021", None, None),
+)
+US_NATIONALITIES = ("MEX", "GTM", "HND", "SLV")
+SECTOR_FIT, SECTOR_CHECK = (2010, 2013), (2011, 2012)
+
+#: The role of each observed year, and why (what set the model to it).
+ROLES: dict[tuple[str, str], dict[int, str]] = {
+    ("apprehensions_us", "fiscal"): {2010: "fitted", 2011: "fitted", 2012: "input", 2013: "input"},
+    ("detentions_mexico", "year"): {2016: "fitted", 2017: "input", 2018: "input", 2019: "input",
+                                    2020: "input", 2021: "input"},
+    ("deportations_mexico", "year"): {2010: "fitted", 2013: "fitted", 2015: "fitted"},
+    ("asylum_applications_mexico", "year"): {2021: "input"},
+}
+WHY = {
+    ("apprehensions_us", "fitted"): "departures fitted to them (scripts/fit_default.py)",
+    ("apprehensions_us", "input"): "the 2012 and 2013 flows windows are their ratios to FY2011",
+    ("detentions_mexico", "fitted"): "the Southern Border Program's level (scripts/fit_sbp.py)",
+    ("detentions_mexico", "input"): "the flows windows of 2017-2021 follow Mexico's detentions",
+    ("deportations_mexico", "fitted"): "2010: detection level (seed 000's 70,000); 2013, 2015: scripts/fit_sbp.py",
+    ("asylum_applications_mexico", "input"): "haitians-2021's application chances were set to give "
+                                             "applicants of that order",
+}
+
+
+@dataclass
+class Row:
+    series: str
+    year: int
+    observed: float
+    model: float
+    role: str                                   # fitted, input, check
+    naive: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    scale: float
+    rows: list[Row]
+    sectors: dict[int, dict[str, tuple[float, float]]]       # year -> sector -> (model, observed)
+    sector_naive: dict[str, dict[int, dict[str, float]]]     # naive name -> year -> sector -> share
+    seconds: float
+
+
+def _window(name: str, start: str | None, end: str | None, scale: float):
+    data = copy.deepcopy(load_scenario(name).canonical())
+    data["population_scale"] = scale
+    if start:
+        data["start"] = start
+    if end:
+        data["end"] = end
+    return scenario_from_dict(data, path=load_scenario(name).path)
+
+
+def run_windows(scale: float, windows=WINDOWS) -> list:
+    """Each era window run to its end (``FinishedRun`` objects)."""
+    return [run_to_end(_window(*w, scale)) for w in windows]
+
+
+def _yearly(runs, indicator: str, nationality: str, fiscal: bool) -> dict[int, float]:
+    """The indicator's yearly totals, each whole year from the first run that covers it."""
+    out: dict[int, float] = {}
+    for done in runs:
+        res = done.result
+        key = fiscal_year if fiscal else (lambda d: d.year)
+        years = np.array([key(d) for d in res.dates])
+        series = res.series(indicator, None if nationality == "total" else nationality) \
+            if nationality == "total" or nationality in res.nationalities else None
+        if series is None:
+            continue
+        for y in np.unique(years):
+            days = years == y
+            if int(y) not in out and days.sum() >= 365:
+                out[int(y)] = float(series[days].sum())
+    return out
+
+
+def _naive(observed: dict[int, float], year: int) -> dict[str, float]:
+    """Persistence (the year before's observed value) and the trend of the two years before
+    (a count, so never below 0); none where those years are not observed."""
+    out = {}
+    if year - 1 in observed:
+        out["persistence"] = observed[year - 1]
+        if year - 2 in observed:
+            out["trend"] = max(2 * observed[year - 1] - observed[year - 2], 0.0)
+    return out
+
+
+def build_report(runs, scale: float, seconds: float = 0.0) -> Report:
+    rows: list[Row] = []
+    series = [("apprehensions_us", nat, True) for nat in US_NATIONALITIES] + \
+        [("detentions_mexico", "total", False), ("deportations_mexico", "total", False),
+         ("asylum_applications_mexico", "total", False)]
+    for indicator, nat, fiscal in series:
+        obs = for_indicator(indicator, nat)
+        if obs is None:
+            continue
+        model = _yearly(runs, indicator, nat, fiscal)
+        roles = ROLES.get((indicator, "fiscal" if fiscal else "year"), {})
+        label = f"{indicator} {nat}" if nat != "total" else indicator
+        for year in sorted(set(obs.values) & set(model)):
+            role = roles.get(year, "check")
+            rows.append(Row(label, year, obs.values[year], model[year], role,
+                            _naive(obs.values, year) if role == "check" else {}))
+    per_year: dict[int, dict[str, float]] = {}
+    for done in runs:
+        for y, counts in apprehensions_by_sector(done.result, done.simulation.network).items():
+            per_year.setdefault(y, shares(counts))
+    sectors = {y: {k: (v, observed_shares(y)[k]) for k, v in per_year[y].items()}
+               for y in sorted(per_year) if y in (*SECTOR_FIT, *SECTOR_CHECK)}
+    first, last = (observed_shares(y) for y in SECTOR_FIT)
+    span = SECTOR_FIT[1] - SECTOR_FIT[0]
+    naive = {"FY2010 carried forward": {y: first for y in SECTOR_CHECK},
+             "straight line FY2010-FY2013": {y: {k: first[k] + (last[k] - first[k]) * (y - SECTOR_FIT[0]) / span
+                                                  for k in first} for y in SECTOR_CHECK}}
+    return Report(scale, rows, sectors, naive, seconds)
+
+
+def log_error(model: float, observed: float) -> float:
+    return abs(math.log(max(model, 1e-9) / observed)) if observed > 0 else float("nan")
+
+
+def markdown(rep: Report) -> str:
+    """docs/validation.md."""
+    out = [
+        "# Validation: the model beside the facts",
+        "",
+        "Written by `scripts/validate.py` (do not edit by hand). Each era scenario is run as a window",
+        f"at population scale {rep.scale:g} (results at full size), one run per era, seed of the scenario;",
+        f"{rep.seconds:.0f} s in all. Every observed year is marked:",
+        "",
+        "- **fitted**: a calibration target; agreement shows the fit held, nothing more;",
+        "- **input**: a flows window or a policy was set from this figure; agreement says nothing;",
+        "- **check**: nothing in the model was set from it. Only these are evidence. Each has naive",
+        "  forecasts beside it, which use no model.",
+        "",
+        "The error is |log(model / observed)|: 0.10 is about 10% off. The project's facts hold US",
+        "apprehensions by nationality only up to FY2013, so every US figure here is fitted or an",
+        "input; FY2014 and later are held out of the project (issue 12).",
+        "",
+        "## Where people cross: Border Patrol sectors' shares of apprehensions",
+        "",
+        "Fitted on FY2010 and FY2013 (`crossing_cost_km`, see [calibration.md](calibration.md));",
+        "FY2011 and FY2012 are checks. Naive forecasts: FY2010's shares carried forward, and the",
+        "straight line between the fitted years (it knows FY2013, as the fit does).",
+        "",
+    ]
+    years = sorted(rep.sectors)
+    names = sorted(next(iter(rep.sectors.values())))
+    role = {y: "fitted" if y in SECTOR_FIT else "check" for y in years}
+    out.append("| sector | " + " | ".join(f"FY{y} ({role[y]}) model / observed" for y in years) + " |")
+    out.append("|---|" + "---|" * len(years))
+    for k in names:
+        out.append(f"| {k} | " + " | ".join(f"{rep.sectors[y][k][0]:.1%} / {rep.sectors[y][k][1]:.1%}"
+                                            for y in years) + " |")
+    out += ["", "Largest gap in any sector, percentage points:", "",
+            "| fiscal year | role | model | " + " | ".join(rep.sector_naive) + " |",
+            "|---|---|---|" + "---|" * len(rep.sector_naive)]
+    for y in years:
+        gap = max(abs(m - o) for m, o in rep.sectors[y].values()) * 100
+        naive = [f"{max(abs(f[y][k] - rep.sectors[y][k][1]) for k in names) * 100:.1f}"
+                 if y in f else "" for f in rep.sector_naive.values()]
+        out.append(f"| FY{y} | {role[y]} | {gap:.1f} | " + " | ".join(naive) + " |")
+    out += ["", "## Yearly counts", "",
+            "| series | year | observed | model | role | error | persistence | error | trend | error |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rep.rows:
+        cells = [r.series, str(r.year), f"{r.observed:,.0f}", f"{r.model:,.0f}", r.role,
+                 f"{log_error(r.model, r.observed):.2f}"]
+        for name in ("persistence", "trend"):
+            v = r.naive.get(name)
+            cells += ["", ""] if v is None else [f"{v:,.0f}", f"{log_error(v, r.observed):.2f}"]
+        out.append("| " + " | ".join(cells) + " |")
+    out += ["", "Mexico's detentions and deportations are tied by `deportation_share` (0.915, from",
+            "January-November 2011): a check of one in a year whose other is fitted or an input",
+            "mostly checks that the share held.", "",
+            "Why the fitted and input years are not checks:", ""]
+    for (series, role), why in WHY.items():
+        if any(r.series.startswith(series) and r.role == role for r in rep.rows):
+            out.append(f"- {series}, {role}: {why}.")
+    out += ["", "## Summary of the checks", "",
+            "| series | checks | median error, model | persistence | trend | model better than persistence |",
+            "|---|---|---|---|---|---|"]
+    for series in dict.fromkeys(r.series for r in rep.rows):
+        checks = [r for r in rep.rows if r.series == series and r.role == "check"]
+        if not checks:
+            continue
+        med = [float(np.median([log_error(r.model, r.observed) for r in checks]))]
+        for name in ("persistence", "trend"):
+            errs = [log_error(r.naive[name], r.observed) for r in checks if name in r.naive]
+            med.append(float(np.median(errs)) if errs else float("nan"))
+        better = sum(log_error(r.model, r.observed) < log_error(r.naive["persistence"], r.observed)
+                     for r in checks if "persistence" in r.naive)
+        out.append(f"| {series} | {len(checks)} | {med[0]:.2f} | {med[1]:.2f} | {med[2]:.2f} | "
+                   f"{better} of {sum('persistence' in r.naive for r in checks)} |")
+    return "\n".join(out) + "\n"

@@ -24,7 +24,7 @@ from ...results.run import fiscal_year, run_to_end
 from ...scenario.loader import load_scenario, scenario_from_dict
 from .sectors import apprehensions_by_sector, observed_shares, shares
 
-__all__ = ["WINDOWS", "Row", "Report", "run_windows", "build_report"]
+__all__ = ["WINDOWS", "Row", "Report", "run_windows", "yearly", "build_report", "markdown"]
 
 #: (built-in scenario, start, end): the era runs, in the order years are taken from them
 WINDOWS = (
@@ -43,8 +43,10 @@ ROLES: dict[tuple[str, str], dict[int, str]] = {
     ("apprehensions_us", "fiscal"): {2010: "fitted", 2011: "fitted", 2012: "input", 2013: "input"},
     ("detentions_mexico", "year"): {2016: "fitted", 2017: "input", 2018: "input", 2019: "input",
                                     2020: "input", 2021: "input"},
-    ("deportations_mexico", "year"): {2010: "fitted", 2013: "fitted", 2015: "fitted"},
-    ("asylum_applications_mexico", "year"): {2021: "input"},
+    ("deportations_mexico", "year"): {2010: "fitted", 2013: "fitted", 2015: "fitted", 2018: "input",
+                                      2020: "input", 2021: "input"},
+    ("asylum_applications_mexico", "year"): {2013: "input", 2014: "fitted", 2016: "fitted", 2018: "fitted",
+                                             2020: "fitted", 2021: "input"},
 }
 WHY = {
     ("apprehensions_us", "fitted"): "departures fitted to them (scripts/fit_default.py)",
@@ -52,8 +54,13 @@ WHY = {
     ("detentions_mexico", "fitted"): "the Southern Border Program's level (scripts/fit_sbp.py)",
     ("detentions_mexico", "input"): "the flows windows of 2017-2021 follow Mexico's detentions",
     ("deportations_mexico", "fitted"): "2010: detection level (seed 000's 70,000); 2013, 2015: scripts/fit_sbp.py",
-    ("asylum_applications_mexico", "input"): "haitians-2021's application chances were set to give "
-                                             "applicants of that order",
+    ("deportations_mexico", "input"): "from 2018 the deportation share of each year is set to its observed "
+                                      "ratio to detentions (facts/02b), whose detentions are inputs too",
+    ("asylum_applications_mexico", "fitted"): "the yearly chance of applying (scripts/fit_asylum.py); the "
+                                              "years between take the geometric mean of their neighbours",
+    ("asylum_applications_mexico", "input"): "2013: the default chance of applying (1%) is derived from it; "
+                                             "2021: haitians-2021's chances were set to give applicants of "
+                                             "that order",
 }
 
 
@@ -91,7 +98,7 @@ def run_windows(scale: float, windows=WINDOWS) -> list:
     return [run_to_end(_window(*w, scale)) for w in windows]
 
 
-def _yearly(runs, indicator: str, nationality: str, fiscal: bool) -> dict[int, float]:
+def yearly(runs, indicator: str, nationality: str, fiscal: bool) -> dict[int, float]:
     """The indicator's yearly totals, each whole year from the first run that covers it."""
     out: dict[int, float] = {}
     for done in runs:
@@ -129,7 +136,7 @@ def build_report(runs, scale: float, seconds: float = 0.0) -> Report:
         obs = for_indicator(indicator, nat)
         if obs is None:
             continue
-        model = _yearly(runs, indicator, nat, fiscal)
+        model = yearly(runs, indicator, nat, fiscal)
         roles = ROLES.get((indicator, "fiscal" if fiscal else "year"), {})
         label = f"{indicator} {nat}" if nat != "total" else indicator
         for year in sorted(set(obs.values) & set(model)):

@@ -300,10 +300,10 @@ def end_day(live, wake_at, flags, w, keys, counts, flows, rec, tick, sleep, capa
     if cands.size:
         n_done = asylum.decisions_today(cands.size, capacity, capacity_u)
         if n_done:
-            asylum.decide(cands, n_done, w, d, inside)
-            for c in range(cands.size):                   # those decided on: the plan of their new status
-                calendar.plan_now(cands[c], w, d)
-            refresh(live, wake_at, cands, a.wake)
+            decided = asylum.decide(cands, n_done, w, d, inside)
+            for c in range(decided.size):                 # the plan of their new status (the others' holds)
+                calendar.plan_now(decided[c], w, d)
+            refresh(live, wake_at, decided, a.wake)
 
     entrants = flagged(live, flags, FLAG_ADMITTED)        # US interior enforcement
     interior.admit(entrants, w, d, cum, heap_thr, heap_slot, heap_n)

@@ -93,51 +93,45 @@ def decisions_today(n_cands, capacity, u):
 
 
 @njit(cache=True)
-def _stable_order(key):
-    """Indices sorting ``key`` ascending, ties in index order (a bottom-up merge sort)."""
-    n = key.size
-    idx = np.arange(n)
-    tmp = np.empty(n, dtype=np.int64)
-    width = 1
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
-            i, j, k = lo, mid, lo
-            while i < mid and j < hi:
-                if key[idx[j]] < key[idx[i]]:
-                    tmp[k] = idx[j]
-                    j += 1
-                else:
-                    tmp[k] = idx[i]
-                    i += 1
-                k += 1
-            while i < mid:
-                tmp[k] = idx[i]
-                i += 1
-                k += 1
-            while j < hi:
-                tmp[k] = idx[j]
-                j += 1
-                k += 1
-        idx, tmp = tmp, idx
-        width *= 2
-    return idx
+def oldest(cands, n_done, a):
+    """The ``n_done`` oldest cases of ``cands`` (most days in status; ties by slot, the order of
+    ``cands``), in slot order: one pass to count the cases of each age, one to pick, so the
+    cost follows the queue's length, not its length times its log."""
+    if n_done >= cands.size:
+        return cands.copy()
+    top = 0
+    for j in range(cands.size):
+        top = max(top, np.int64(a.days_in_status[cands[j]]))
+    per_age = np.zeros(top + 1, dtype=np.int64)
+    for j in range(cands.size):
+        per_age[a.days_in_status[cands[j]]] += 1
+    age, older = top, 0                     # the youngest age taken, and how many are older
+    while older + per_age[age] < n_done:
+        older += per_age[age]
+        age -= 1
+    at_age = n_done - older                 # how many of that age, the first in slot order
+    out = np.empty(n_done, dtype=np.int64)
+    m = 0
+    for j in range(cands.size):
+        s = cands[j]
+        if a.days_in_status[s] > age or (a.days_in_status[s] == age and at_age > 0):
+            if a.days_in_status[s] == age:
+                at_age -= 1
+            out[m] = s
+            m += 1
+    return out
 
 
 @njit(cache=True)
 def decide(cands, n_done, w, d, recorded):
     """The queue: decisions on the ``n_done`` oldest cases (ties by slot) of ``cands`` (the
-    day's candidates, in slot order). ``recorded``: the day's record step has already run for
-    them; those decided on then move from the waiting stock to their new one, and end the day
-    one day in status."""
+    day's candidates, in slot order); returns those decided on. ``recorded``: the day's record
+    step has already run for them; those decided on then move from the waiting stock to their
+    new one, and end the day one day in status."""
     a, p, k, x = w.agents, w.params, w.streams, w.indicators
-    age = np.empty(cands.size, dtype=np.int64)
-    for j in range(cands.size):
-        age[j] = -np.int64(a.days_in_status[cands[j]])
-    order = _stable_order(age)                    # oldest first, then by slot
-    for j in range(n_done):
-        s = cands[order[j]]
+    decided = oldest(cands, n_done, a)            # each case's draws are its own: any order gives the same
+    for j in range(decided.size):
+        s = decided[j]
         n = a.nationality[s]
         if recorded:
             stock(s, w, d, -1)
@@ -155,6 +149,7 @@ def decide(cands, n_done, w, d, recorded):
         if recorded:
             stock(s, w, d, 1)
             a.days_in_status[s] = 1
+    return decided
 
 
 MECHANISM = Mechanism(

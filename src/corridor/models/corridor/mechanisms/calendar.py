@@ -51,7 +51,10 @@ VISITOR_CARD = DOCUMENTS.index("visitor_card")
 
 @njit(cache=True, inline="always")
 def _log_quiet(p):
-    """log(1 - p): the log of the chance that an event of daily chance ``p`` does not happen."""
+    """log(1 - p): the log of the chance that an event of daily chance ``p`` does not happen
+    (-inf for a sure event, as compiled code gives, where plain Python would raise)."""
+    if p >= 1.0:
+        return -math.inf
     return math.log1p(-p) if p > 0.0 else 0.0
 
 

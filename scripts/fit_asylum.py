@@ -2,14 +2,14 @@
 
 The eras' policies ``asylum-applications-YYYY`` set ``asylum_apply_probability`` (all
 nationalities but Mexicans) for one calendar year, on lines marked ``# asylum fitted YYYY``,
-``# asylum interpolated YYYY`` or ``# asylum persisted YYYY`` in the scenario files:
+or ``# asylum interpolated YYYY`` in the scenario files:
   * fitted, 2014, 2016, 2018 and 2020: to COMAR's applicants that year (facts/03, the main
     series), by the damped fixed-point method of scripts/fit_default.py;
   * interpolated, 2015, 2017 and 2019: the geometric mean of the fitted years on either side,
     so their applicants stay a check (docs/validation.md);
-  * persisted, 2021 in mpp-2019-2021: 2020's value (haitians-2021 sets 2021 by nationality).
-2013's applicants (1,295) gave the default of 1% (parameters.yaml). Each round runs the eras
-as in scripts/validate.py.
+2013's applicants (1,295) gave the default of 1% (parameters.yaml); 2021's chances are set by
+nationality (policy asylum-applications-2021-by-nationality). Each round runs the
+built-in history, as scripts/validate.py does.
 
     .venv/bin/python scripts/fit_asylum.py [--rounds 5] [--scale 0.25]
 """
@@ -21,14 +21,14 @@ import math
 import re
 from pathlib import Path
 
-from corridor.models.corridor.validation import WINDOWS, run_windows, yearly
+from corridor.models.corridor.validation import HISTORY, run_windows, yearly
 from corridor.observed import for_indicator
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "src" / "corridor" / "data" / "corridor" / "scenarios"
 FITTED = (2014, 2016, 2018, 2020)
 LINE = re.compile(r'^(\s*set: \{asylum_apply_probability: \{MEX: 0\.0, "\*": )([0-9.e-]+)'
-                  r'(\}\}\s*# asylum (fitted|interpolated|persisted) (\d{4}))$', re.M)
+                  r'(\}\}\s*# asylum (fitted|interpolated) (\d{4}))$', re.M)
 
 
 def read_values() -> dict[int, float]:
@@ -51,10 +51,9 @@ def main() -> None:
     ap.add_argument("--damping", type=float, default=0.9)
     args = ap.parse_args()
     observed = for_indicator("asylum_applications_mexico").values
-    windows = [w for w in WINDOWS if w[0] != "corridor-2010-2011" and w[0] != "haitians-2021"]
     for rnd in range(1, args.rounds + 1):
         values = read_values()
-        model = yearly(run_windows(args.scale, windows), "asylum_applications_mexico", "total", fiscal=False)
+        model = yearly(run_windows(args.scale, HISTORY), "asylum_applications_mexico", "total", fiscal=False)
         print(f"round {rnd}: " + "; ".join(f"{y} p={values[y]:.4g} {model.get(y, 0):,.0f}/{observed[y]:,.0f}"
                                            f"{'' if y in FITTED else ' (check)'}"
                                            for y in sorted(values) if y in observed), flush=True)
@@ -63,7 +62,6 @@ def main() -> None:
         for y in sorted(values):
             if y not in FITTED and y - 1 in FITTED and y + 1 in FITTED:
                 values[y] = math.sqrt(values[y - 1] * values[y + 1])
-        values[2021] = values[2020]
         write_values(values)
     print("wrote the fitted chances into the scenario files")
 

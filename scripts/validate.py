@@ -1,6 +1,6 @@
-"""Run the era scenarios as windows and write docs/validation.md: the model beside every yearly
-series of the facts it produces, each year marked fitted, input or check, with naive forecasts
-beside the checks (see corridor.models.corridor.validation).
+"""Run the built-in history and write docs/validation.md: the model beside every yearly series of
+the facts it produces, each year marked fitted, input or check, with naive forecasts beside the
+checks (see corridor.models.corridor.validation).
 
     .venv/bin/python scripts/validate.py [--scale 1.0]
 """

@@ -75,7 +75,7 @@ def test_moving_a_window_changes_its_dates_only():
     for name in (SBP_POLICY, "flows-2012"):
         assert {k: v for k, v in got[name].items() if k not in ("start", "end")} == \
             {k: v for k, v in original[name].items() if k not in ("start", "end")}
-    assert got["enforcement-before-sbp"] == original["enforcement-before-sbp"]
+    assert got["enforcement-from-2012"] == original["enforcement-from-2012"]
     assert original[SBP_POLICY]["start"] == "2014-07-07"          # the built-in file was not changed
 
 

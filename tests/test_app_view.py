@@ -160,8 +160,8 @@ def test_the_page_refuses_a_bad_value_at_once(tmp_path):
     # a policy switched off and a moved window reach the scenario that would be run
     page.scenario.value = "southern-border-2013-2016"
     page.policy_widgets["southern-border-program"][0].value = False
-    page.policy_widgets["enforcement-before-sbp"][2].value = "2014-01-31"
+    page.policy_widgets["enforcement-from-2012"][2].value = "2014-01-31"
     edits = page._edits()
     assert edits.policies_off == ("southern-border-program",)
-    assert edits.windows == {"enforcement-before-sbp": ("2012-01-01", "2014-01-31")}
+    assert edits.windows == {"enforcement-from-2012": ("2012-01-01", "2014-01-31")}
     assert page.policy_widgets["southern-border-program"][0].label == "southern-border-program: off"

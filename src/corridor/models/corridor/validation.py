@@ -75,6 +75,7 @@ class Row:
     model: float
     role: str                                   # fitted, input, check
     naive: dict[str, float] = field(default_factory=dict)
+    status: str = ""                            # the facts' status of the observed value
 
 
 @dataclass
@@ -145,7 +146,7 @@ def build_report(runs, scale: float, seconds: float = 0.0) -> Report:
         for year in sorted(set(obs.values) & set(model)):
             role = roles.get(year, "check")
             rows.append(Row(label, year, obs.values[year], model[year], role,
-                            _naive(obs.values, year) if role == "check" else {}))
+                            _naive(obs.values, year) if role == "check" else {}, obs.status.get(year, "")))
     per_year: dict[int, dict[str, float]] = {}
     for done in runs:
         for y, counts in apprehensions_by_sector(done.result, done.simulation.network).items():
@@ -207,16 +208,18 @@ def markdown(rep: Report) -> str:
                  if y in f else "" for f in rep.sector_naive.values()]
         out.append(f"| FY{y} | {role[y]} | {gap:.1f} | " + " | ".join(naive) + " |")
     out += ["", "## Yearly counts", "",
-            "| series | year | observed | model | role | error | persistence | error | trend | error |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+            "| series | year | observed | status of the figure | model | role | error | persistence | error "
+            "| trend | error |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rep.rows:
-        cells = [r.series, str(r.year), f"{r.observed:,.0f}", f"{r.model:,.0f}", r.role,
+        cells = [r.series, str(r.year), f"{r.observed:,.0f}", r.status, f"{r.model:,.0f}", r.role,
                  f"{log_error(r.model, r.observed):.2f}"]
         for name in ("persistence", "trend"):
             v = r.naive.get(name)
             cells += ["", ""] if v is None else [f"{v:,.0f}", f"{log_error(v, r.observed):.2f}"]
         out.append("| " + " | ".join(cells) + " |")
-    out += ["", "Mexico's detentions and deportations are tied by `deportation_share` (0.915, from",
+    out += ["", "A figure whose status is `unverified_memory` is weak evidence either way (the facts' README).",
+            "", "Mexico's detentions and deportations are tied by `deportation_share` (0.915, from",
             "January-November 2011): a check of one in a year whose other is fitted or an input",
             "mostly checks that the share held.", "",
             "Why the fitted and input years are not checks:", ""]

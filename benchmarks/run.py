@@ -14,8 +14,8 @@ Cases (each runs in a fresh process, so that its peak memory is its own):
   d        Flee's Mali 2012 scenario, Corridor and the `flee` package side by side
            (benchmarks/flee_speed.py; reported as skipped when that script or flee is missing)
   full     the default scenario as shipped (1,002 days)
-  eras     every built-in era scenario at full scale, one after another (2010-2021 in windows: the
-           stand-in for the 2010-2024 history until it exists)
+  eras     every built-in era scenario at full scale, one after another (2010-2021 in windows)
+  history  the built-in history, history-2010-2021, at full scale (FY2010 to 2021 in one run)
 
 Each Corridor case runs under both schedules by default, interleaved run by run, each in a
 fresh process: ``events`` (people sleep between events: the calendar) and ``daily`` (everyone
@@ -64,6 +64,8 @@ CASES: dict[str, dict] = {
     "full": {"kind": "default", "scale": 1.0, "end": None,
              "label": "default scenario as shipped (1,002 days), full scale"},
     "eras": {"kind": "eras", "label": "every built-in era scenario (2010-2021 in windows), full scale"},
+    "history": {"kind": "builtin", "name": "history-2010-2021",
+                "label": "the built-in history, FY2010 to 2021 in one run, full scale"},
 }
 SCHEDULES = ("events", "daily")
 STANDARD = ("a", "b", "c", "d")
@@ -118,13 +120,14 @@ def _warm_up() -> float:
 def _simulations(case: dict):
     """The case's simulations, built (one, or one per era scenario)."""
     from corridor.models.corridor import build_simulation
-
-    if case["kind"] != "eras":
-        return [build_simulation(_scenario(case))]
     from corridor.scenario.loader import builtin_scenarios, load_scenario
 
+    if case["kind"] == "builtin":
+        return [build_simulation(load_scenario(case["name"]))]
+    if case["kind"] != "eras":
+        return [build_simulation(_scenario(case))]
     return [build_simulation(load_scenario(name)) for name in builtin_scenarios()
-            if not name.endswith("-calibration")]
+            if not name.endswith("-calibration") and not name.startswith("history-")]
 
 
 def run_corridor_case(name: str, repeat: int, profile: bool) -> dict:

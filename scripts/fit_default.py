@@ -74,7 +74,10 @@ def variant(name: str | None, params: dict, scale: float, seed: int, **window) -
     data = copy.deepcopy(load_scenario(name).canonical())
     data.update(population_scale=scale, seed=seed, **window)
     for key, value in params.items():
-        data["parameters"][key] = {"value": value}
+        old = data["parameters"].get(key, {}).get("value")
+        # a scenario may add keys the fit does not hold (the history's Haitians and Venezuelans)
+        merged = {**old, **value} if isinstance(old, dict) and isinstance(value, dict) else value
+        data["parameters"][key] = {"value": merged}
     return scenario_from_dict(data)
 
 

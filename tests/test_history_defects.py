@@ -133,7 +133,7 @@ def test_a_caravan_travels_together(make_scenario):
     crime or giving up here): same place, same route, same progress every day."""
     quiet = dict(caravan_asylum_apply_probability=0.0, caravan_detection_factor=0.0, predation_caravan_factor=0.0,
                  transit_stop_per_day=0.0, money_sigma=2.0)
-    scenario = make_scenario(end="2010-01-25", parameters=quiet,
+    scenario = make_scenario(end="2010-01-07", parameters=quiet,
                              policies=[{"name": "caravan", "start": "2010-01-02", "end": "2010-01-02",
                                         "set": {"caravan_departures_per_day": {"GTM": 300}}}])
     sim = build_simulation(scenario)
@@ -144,6 +144,23 @@ def test_a_caravan_travels_together(make_scenario):
     travelling = members[a.status[members] == Status.TRANSIT]
     where = {(int(a.loc[s]), int(a.route[s]), float(a.progress[s])) for s in travelling}
     assert travelling.size > 200 and len(where) == 1, where
+
+
+def test_the_october_2018_caravan_reaches_tijuana_in_about_a_month():
+    """7,000 left San Pedro Sula on 12-21 October 2018; more than 1,700 were in Tijuana by 15
+    November and most of the caravan by late November (facts/06 rows 5, 9)."""
+    on = builtin("caravans-2018-2019", scale=0.2)
+    off = builtin("caravans-2018-2019", scale=0.2, drop="caravan-october-2018")
+    for sim in (on, off):
+        sim.run()
+    i = [ind.name for ind in on.recorder.indicators].index("arrivals_us_border")
+    tj = on.network.index("tijuana")
+    extra = np.cumsum(on.recorder.data[:, i, :, tj].sum(axis=1) - off.recorder.data[:, i, :, tj].sum(axis=1)) / 0.2
+
+    def by(day):
+        return extra[(dt.date.fromisoformat(day) - on.day0).days - on.recorder.first_tick]
+    assert by("2018-11-05") < 200                      # nobody there after two weeks on the road
+    assert by("2018-11-20") > 1_700 and by("2018-11-30") > 0.35 * 7_000
 
 
 # ---- departures: levels from series and shocks compose

@@ -63,6 +63,8 @@ CASES = {
     "us-interior-enforcement-fy2017": (lambda r: total(r, "us_interior_arrests", "2017-02-01", "2021-12-31"), +1),
     # caravans and Mexico's 2018 response (seed 003)
     "caravan-october-2018": (lambda r: total(r, "caravan_departures", "2018-10-01", "2018-10-31"), +1),
+    "caravans-head-for-tijuana": (lambda r: total(r, "arrivals_us_border", "2018-11-01", "2019-01-31",
+                                                  places=("tijuana",)), +1),
     "mexico-2018-response": (lambda r: total(r, "humanitarian_visas", "2018-10-19", "2019-01-30"), +1),
     "development-plan": (lambda r: total(r, "departures", "2019-01-01", "2021-12-31", CA), -1),
     "tijuana-camp-moved": (lambda r: share(r, "apprehensions_us", "crossing_attempts_us", "2018-12-01",

@@ -7,8 +7,9 @@ terrain, enforcement) and its camp's distance to the line, so a dearer crossing 
 people to others and a closed route re-routes them. They choose a mode among those the route
 allows and they can pay for, and travel at that mode's speed; a day may span several legs.
 A caravan moves as one: its members at a place set off on the same days, by the same route
-and mode (draws keyed by the place, the mode among those everyone can pay for), so they
-arrive together (facts/07: about 30 days together from San Pedro Sula to Tijuana).
+and mode (draws keyed by the place, the mode among those everyone can pay for), at the
+caravan's own pace, toward ``caravan_destination`` when one is set, so they arrive together
+(facts/06-07: about 30 days together from San Pedro Sula to Tijuana).
 The hazards of detection and predation are integrated over the km travelled on each route and
 mode (the enforcement and predation mechanisms say how; they act on the exposures later in
 the day). Mexico hands out papers at the southern border: transit documents, regional visitor
@@ -63,7 +64,9 @@ def _start_leg(s, w, d, leg):
     a, p, g, k = w.agents, w.params, w.places, w.streams
     here = np.int64(a.loc[s])
     nat = a.nationality[s]
-    if not p.has_route[nat, here]:
+    toward = a.caravan[s] > 0 and p.caravan_destination >= 0     # a caravan heading for its city
+    cum = p.route_cum_caravan if toward else p.route_cum[nat]
+    if not (p.has_route_caravan[here] if toward else p.has_route[nat, here]):
         return
     if a.caravan[s] > 0:                      # a caravan moves as one: one draw per place
         u = draw(d, k.route_caravan, here, leg)
@@ -75,7 +78,7 @@ def _start_leg(s, w, d, leg):
     v = here + u
     r = g.indptr[here]
     end = g.indptr[here + 1]
-    while r < end and p.route_cum[nat, r] <= v:
+    while r < end and cum[r] <= v:
         r += 1
     r = min(r, p.last_route[here])
     # mode: among those the route allows and the person can pay for; the choice's cumulative
@@ -102,7 +105,9 @@ def _start_leg(s, w, d, leg):
 
 @njit(cache=True, inline="always")
 def stop_probability(s, w):
-    """Daily chance that someone in transit stops trying."""
+    """Daily chance that someone in transit stops trying (a caravan member at the caravan's rate)."""
+    if w.agents.caravan[s] > 0:
+        return w.params.caravan_stop_per_day
     return w.params.transit_stop_per_day[w.places.zone_of[w.agents.loc[s]]]
 
 
@@ -114,7 +119,9 @@ def set_off_probability(s, w):
 
 @njit(cache=True, inline="always")
 def leg_speed(s, w):
-    """Km a day on the person's current leg (route and mode)."""
+    """Km a day on the person's current leg (route and mode; a caravan's own pace)."""
+    if w.agents.caravan[s] > 0:
+        return w.params.caravan_speed_km_per_day
     return w.params.speed[w.agents.route[s], w.agents.mode[s]]
 
 
@@ -145,7 +152,7 @@ def travel(s, i, w, d):
         if r < 0:
             break
         m = a.mode[s]
-        speed = p.speed[r, m]
+        speed = leg_speed(s, w)
         remaining = g.km[r] - a.progress[s]
         need = remaining / speed
         arrive = need <= time_left
@@ -232,12 +239,21 @@ def _derive(lev, g) -> dict:
     cum, has = zip(*(route_choice(g, lev.route_open, cost_to_us(g, lev.route_open, cost, extra),
                                   float(p.route_km_scale))
                      for cost in np.asarray(p.crossing_cost_km, dtype=np.float64)), strict=True)
+    # a caravan heading for one border city: the same logit on the cost to that city's crossing
+    dest = int(p.caravan_destination)
+    if dest >= 0:
+        only = np.where(g.is_border_city & (np.arange(g.zone_of.size) != dest), 1e7, 0.0)
+        to_dest, has_to_dest = route_choice(g, lev.route_open, cost_to_us(g, lev.route_open, only, extra),
+                                            float(p.route_km_scale))
+    else:
+        to_dest, has_to_dest = np.zeros(g.km.size), np.zeros(g.zone_of.size, dtype=bool)
     km = g.km
     speed_mode = np.asarray(p.speed_km_per_day, dtype=np.float64)
     days = np.maximum(km[:, None] / speed_mode[None, :], g.min_days[:, None])
     levels, mode_cum = mode_tables(g.route_allows, np.asarray(p.mode_weight, dtype=np.float64),
                                    np.asarray(p.mode_min_money_usd, dtype=np.float64))
-    return {"route_cum": np.stack(cum), "has_route": np.stack(has), "last_route": np.maximum(g.indptr[1:] - 1, 0),
+    return {"route_cum": np.stack(cum), "has_route": np.stack(has), "route_cum_caravan": to_dest,
+            "has_route_caravan": has_to_dest, "last_route": np.maximum(g.indptr[1:] - 1, 0),
             "speed": km[:, None] / days, "mode_levels": levels, "mode_cum": mode_cum}
 
 
@@ -266,6 +282,12 @@ MECHANISM = Mechanism(
         P("transit_stop_per_day", ("zone",), 0, 1, "per day",
           "Daily chance that someone in transit stops trying (settles or goes home)."),
         P("caravan_move_probability", (), 0, 1, "per day", "Chance a caravan sets off on a given day."),
+        P("caravan_stop_per_day", (), 0, 1, "per day",
+          "Daily chance that a caravan member stops trying (goes home or stays)."),
+        P("caravan_speed_km_per_day", (), 1, LARGEST, "km/day",
+          "A caravan's pace on a day it moves (walking and rides together), whatever the mode."),
+        P("caravan_destination", (), -1, LARGEST, "location",
+          "The border city caravans head for (-1: none; they choose as others of their nationality)."),
     ),
     columns=(
         Column("mode", "int8", -1, f"travel mode on the current route (index into {', '.join(MODES)})"),
@@ -286,7 +308,8 @@ MECHANISM = Mechanism(
              Stream("set_off_caravan", "a caravan sets off from a place today (keyed by the place)"),
              Stream("mode_caravan", "a caravan's travel mode out of a place, per leg (keyed by the place)"),
              Stream("papers", "papers at the crossing (three draws)")),
-    derived=("route_cum", "has_route", "last_route", "speed", "mode_levels", "mode_cum"),
+    derived=("route_cum", "has_route", "route_cum_caravan", "has_route_caravan", "last_route", "speed",
+             "mode_levels", "mode_cum"),
     derive=_derive,
     rule=travel,
     reads=("status", "nationality", "loc", "uid", "caravan", "route", "money", "mode", "progress", "documents",

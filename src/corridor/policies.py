@@ -49,15 +49,22 @@ class Levers:
 PLACE_UNIT = "location"
 
 
+#: The value of a place-valued parameter that names no place (index -1).
+NO_PLACE = "none"
+
+
 def place_indices(value: Any, network: Network, path: str) -> Any:
-    """A place-valued parameter's value with every place id replaced by its index; anything but
-    an id of the network (a number, a typo) is an error naming the key path."""
+    """A place-valued parameter's value with every place id replaced by its index (``none``:
+    -1, no place); anything but an id of the network (a number, a typo) is an error naming the
+    key path."""
     if isinstance(value, Mapping):
         return {k: place_indices(v, network, f"{path}.{k}") for k, v in value.items()}
+    if value == NO_PLACE and not network.has(NO_PLACE):
+        return -1
     if not isinstance(value, str):
-        raise ParamError(f"{value!r} is not a place", path, "a location id from nodes.csv")
+        raise ParamError(f"{value!r} is not a place", path, f"a location id from nodes.csv (or {NO_PLACE})")
     if not network.has(value):
-        raise ParamError(f"unknown location {value!r}", path, "a location id from nodes.csv")
+        raise ParamError(f"unknown location {value!r}", path, f"a location id from nodes.csv (or {NO_PLACE})")
     return network.index(value)
 
 

@@ -287,7 +287,7 @@ MECHANISM = Mechanism(
         P("caravan_speed_km_per_day", (), 1, LARGEST, "km/day",
           "A caravan's pace on a day it moves (walking and rides together), whatever the mode."),
         P("caravan_destination", (), -1, LARGEST, "location",
-          "The border city caravans head for (-1: none; they choose as others of their nationality)."),
+          "The border city caravans head for ('none': they choose as others of their nationality)."),
     ),
     columns=(
         Column("mode", "int8", -1, f"travel mode on the current route (index into {', '.join(MODES)})"),

@@ -45,7 +45,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from corridor.models.corridor.sectors import apprehensions_by_sector, group_targets, observed_shares, pooled, shares
+from corridor.models.corridor.sectors import (
+    apprehensions_by_sector,
+    border_city_sectors,
+    group_targets,
+    observed_shares,
+    pooled,
+    shares,
+)
 from corridor.results.run import run_to_end
 from corridor.scenario.loader import load_scenario, scenario_from_dict
 
@@ -104,7 +111,7 @@ def measure(params: dict, scale: float, seed: int) -> dict:
     return {
         "sectors": {y: shares(v) for y, v in per_year.items()},
         "groups": group_sectors((done, later)),
-        "sector_cities": sector_cities(net),
+        "sector_cities": border_city_sectors(net),
         "us": {n: {y: fy[str(y)]["apprehensions_us"][n] for y in (2010, 2011)} for n in US_TARGETS},
         "dep_ca": sum(cal["2010"]["deportations_mexico"][n] for n in CA),
         "dep_ecu": cal["2010"]["deportations_mexico"]["ECU"],
@@ -116,17 +123,6 @@ def measure(params: dict, scale: float, seed: int) -> dict:
         "entries_all": sum(cal["2010"]["entries_mexico"][n] for n in CA),
         "seconds": result.meta["run_seconds"],
     }
-
-
-def sector_cities(net) -> dict[str, list[str]]:
-    """The border cities that cross into each sector (by their crossing route's US place)."""
-    from corridor.observed import sector_of
-    out: dict[str, list[str]] = {}
-    for s, d in zip(net.src.tolist(), net.dst.tolist(), strict=True):
-        sector = sector_of(net.names[d])
-        if sector is not None and net.kinds[net.kind[s]] == "border_city_mx":
-            out.setdefault(sector, []).append(net.ids[s])
-    return out
 
 
 def scaled(mapping: dict, factor: float, digits: int = 4) -> dict:

@@ -15,7 +15,8 @@ from scipy.optimize import minimize
 from ...network import Network
 from ...observed import for_indicator, sector_of, usbp_sectors
 
-__all__ = ["place_sectors", "apprehensions_by_sector", "shares", "observed_shares", "pooled", "group_targets"]
+__all__ = ["place_sectors", "border_city_sectors", "apprehensions_by_sector", "shares", "observed_shares",
+           "pooled", "group_targets"]
 
 
 def place_sectors(net: Network) -> dict[str, list[int]]:
@@ -25,6 +26,16 @@ def place_sectors(net: Network) -> dict[str, list[int]]:
         sector = sector_of(name)
         if sector is not None:
             out.setdefault(sector, []).append(i)
+    return out
+
+
+def border_city_sectors(net: Network) -> dict[str, list[str]]:
+    """The border cities (ids) that cross into each sector's US places."""
+    us_sector = {i: sector for sector, places in place_sectors(net).items() for i in places}
+    out: dict[str, list[str]] = {}
+    for s, d in zip(net.src.tolist(), net.dst.tolist(), strict=True):
+        if d in us_sector and net.kinds[net.kind[s]] == "border_city_mx":
+            out.setdefault(us_sector[d], []).append(net.ids[s])
     return out
 
 

@@ -32,6 +32,7 @@ from ..person import SET_OFF, STOP, bern, count, draw, set_status, waited
 from ..states import DOCUMENTS, Status, normalised_cum
 from . import enforcement, predation
 
+PROHIBITIVE_KM = 1e7              # a crossing cost no detour can make worth it
 MAX_LEGS_PER_DAY = 12            # legs a day can span (sub-draws of the route and mode streams)
 VISITOR_CARD = DOCUMENTS.index("visitor_card")
 TRANSIT_DOCUMENT = DOCUMENTS.index("transit_document")
@@ -87,8 +88,8 @@ def _start_leg(s, w, d, leg):
     for j in range(p.mode_levels.size):
         if a.money[s] >= p.mode_levels[j]:
             level += 1
-    if a.caravan[s] > 0:                      # ... at the pace of those who cannot pay: one draw per place
-        level = min(level, 1)
+    if a.caravan[s] > 0:                      # one mode for all, among those everyone can pay for (its
+        level = min(level, 1)                 # hazards; a caravan moves at its own pace): one draw per place
         um = draw(d, k.mode_caravan, here, leg)
     else:
         um = draw(d, k.mode, a.uid[s], leg)
@@ -236,13 +237,15 @@ def _derive(lev, g) -> dict:
     force (closed routes, crossing costs, km scale, speeds)."""
     p = lev.params
     extra = np.asarray(p.crossing_extra_km, dtype=np.float64)
+    # one route table per distinct row of crossing costs (most nationalities share one)
+    costs, row_of = np.unique(np.asarray(p.crossing_cost_km, dtype=np.float64), axis=0, return_inverse=True)
     cum, has = zip(*(route_choice(g, lev.route_open, cost_to_us(g, lev.route_open, cost, extra),
-                                  float(p.route_km_scale))
-                     for cost in np.asarray(p.crossing_cost_km, dtype=np.float64)), strict=True)
+                                  float(p.route_km_scale)) for cost in costs), strict=True)
     # a caravan heading for one border city: the same logit on the cost to that city's crossing
+    # (the others' made prohibitive, not closed: a caravan member who cannot reach it still moves)
     dest = int(p.caravan_destination)
     if dest >= 0:
-        only = np.where(g.is_border_city & (np.arange(g.zone_of.size) != dest), 1e7, 0.0)
+        only = np.where(g.is_border_city & (np.arange(g.zone_of.size) != dest), PROHIBITIVE_KM, 0.0)
         to_dest, has_to_dest = route_choice(g, lev.route_open, cost_to_us(g, lev.route_open, only, extra),
                                             float(p.route_km_scale))
     else:
@@ -252,7 +255,8 @@ def _derive(lev, g) -> dict:
     days = np.maximum(km[:, None] / speed_mode[None, :], g.min_days[:, None])
     levels, mode_cum = mode_tables(g.route_allows, np.asarray(p.mode_weight, dtype=np.float64),
                                    np.asarray(p.mode_min_money_usd, dtype=np.float64))
-    return {"route_cum": np.stack(cum), "has_route": np.stack(has), "route_cum_caravan": to_dest,
+    row_of = np.ravel(row_of)
+    return {"route_cum": np.stack(cum)[row_of], "has_route": np.stack(has)[row_of], "route_cum_caravan": to_dest,
             "has_route_caravan": has_to_dest, "last_route": np.maximum(g.indptr[1:] - 1, 0),
             "speed": km[:, None] / days, "mode_levels": levels, "mode_cum": mode_cum}
 

@@ -15,7 +15,7 @@ Cases (each runs in a fresh process, so that its peak memory is its own):
            (benchmarks/flee_speed.py; reported as skipped when that script or flee is missing)
   full     the default scenario as shipped (1,002 days)
   eras     every built-in era scenario at full scale, one after another (2010-2021 in windows)
-  history  the built-in history, history-2010-2021, at full scale (FY2010 to 2021 in one run)
+  history  the built-in history, history-2010-2024, at full scale (FY2010 to 2021 in one run)
 
 Each Corridor case runs under both schedules by default, interleaved run by run, each in a
 fresh process: ``events`` (people sleep between events: the calendar) and ``daily`` (everyone
@@ -64,7 +64,7 @@ CASES: dict[str, dict] = {
     "full": {"kind": "default", "scale": 1.0, "end": None,
              "label": "default scenario as shipped (1,002 days), full scale"},
     "eras": {"kind": "eras", "label": "every built-in era scenario (2010-2021 in windows), full scale"},
-    "history": {"kind": "builtin", "name": "history-2010-2021",
+    "history": {"kind": "builtin", "name": "history-2010-2024",
                 "label": "the built-in history, FY2010 to 2021 in one run, full scale"},
 }
 SCHEDULES = ("events", "daily")

@@ -1,7 +1,7 @@
 """Fit the enforcement levels of the 2013-2016 scenario to Mexico's deportations and detentions.
 
 Two factors on ``mx_detection_per_100km``, marked ``# fitted`` in
-src/corridor/data/corridor/scenarios/history-2010-2021.yaml (the policies of the era
+src/corridor/data/corridor/scenarios/history-2010-2024.yaml (the policies of the era
 southern-border-2013-2016, a window of the history, on which they are measured):
   * policy ``enforcement-from-2012`` (the level from 2012 on): to 80,902 deportations in 2013
     (facts/02 row 25, El Economista citing INM/SEGOB);
@@ -25,7 +25,7 @@ from corridor.scenario.loader import load_scenario, scenario_from_dict
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "src" / "corridor" / "data" / "corridor" / "scenarios"
 SCENARIO = SCENARIOS / "southern-border-2013-2016.yaml"     # measured on this era
-FITTED_FILE = SCENARIOS / "history-2010-2021.yaml"         # its policies live in the history
+FITTED_FILE = SCENARIOS / "history-2010-2024.yaml"         # its policies live in the history
 TARGETS = {"deportations 2013": 80902, "deportations 2015": 181163, "detentions 2016": 186216}
 CHECKS = {"deportations 2014": 107811, "detentions 2015": 198141}
 FITTED_LINE = re.compile(r"^(\s*(?:scale: \{)?mx_detection_per_100km: )([0-9.]+)(\}?\s*# fitted)$", re.M)

@@ -9,7 +9,7 @@ from corridor.results.run import run_scenario
 from corridor.scenario.loader import builtin_scenarios, load_scenario, scenario_from_dict
 
 ERAS = ["corridor-2010-2011", "transit-documents-2011", "southern-border-2013-2016", "consular-defence-2017",
-        "caravans-2018-2019", "mpp-2019-2021", "haitians-2021", "history-2010-2021"]
+        "caravans-2018-2019", "mpp-2019-2021", "haitians-2021", "history-2010-2024"]
 
 # indicators each era's policies must move off zero (at a small population scale)
 SIGNATURE = {
@@ -19,7 +19,7 @@ SIGNATURE = {
     "caravans-2018-2019": ["caravan_departures", "humanitarian_visas"],
     "mpp-2019-2021": ["mpp_enrollments", "us_flights_south_mexico", "family_separations"],
     "haitians-2021": ["asylum_applications_mexico"],
-    "history-2010-2021": ["visitor_cards", "us_interior_arrests", "caravan_departures", "mpp_enrollments",
+    "history-2010-2024": ["visitor_cards", "us_interior_arrests", "caravan_departures", "mpp_enrollments",
                           "family_separations"],
 }
 

@@ -11,7 +11,7 @@ from corridor.models.corridor import build_simulation
 from corridor.models.corridor.world import PARAM_SPECS
 from corridor.scenario.loader import load_scenario
 
-HISTORY = "history-2010-2021"
+HISTORY = "history-2010-2024"
 ERAS = ("corridor-2010-2011", "southern-border-2013-2016", "consular-defence-2017", "caravans-2018-2019",
         "mpp-2019-2021", "haitians-2021")
 

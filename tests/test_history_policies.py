@@ -16,7 +16,7 @@ import pytest
 from corridor.results.run import run_to_end
 from corridor.scenario.loader import load_scenario, scenario_from_dict
 
-HISTORY = "history-2010-2021"
+HISTORY = "history-2010-2024"
 SCALE = 0.05
 CA = ("GTM", "HND", "SLV")
 

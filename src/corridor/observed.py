@@ -57,6 +57,16 @@ def _number(text: str | None) -> float | None:
         return None                        # ">67,000", "433000 -> 140000", blank: not a plain count
 
 
+def fact(name: str, row: int) -> tuple[float, str]:
+    """A plain count of the facts, by file and row as the sources cite them (row 1 is the header):
+    its value and the facts' status of it."""
+    r = _rows(name)[row - 2]
+    value = _number(r["value"])
+    if value is None:
+        raise ValueError(f"facts/{name} row {row}: {r['value']!r} is not a plain count")
+    return value, r["status"]
+
+
 def _us() -> list[ObservedSeries]:
     rows = _rows("01a_us_usbp_encounters_by_fy_and_nationality.csv")
     out = []

@@ -7,7 +7,7 @@ observed value before that year (persistence) and the last two years' trend; for
 shares, the fitted year FY2010 carried forward and the straight line between the fitted years
 FY2010 and FY2013. ``scripts/validate.py`` writes the result to docs/validation.md.
 
-The model is the built-in history (``history-2010-2021``, one run: the eras are windows of
+The model is the built-in history (``history-2010-2024``, one run: the eras are windows of
 it). The fits ran on the era scenarios, whose runs start empty (after a spin-up), so a fitted
 year of the history can differ a little from its fit.
 """
@@ -15,20 +15,22 @@ year of the history can differ a little from its fit.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...observed import for_indicator
+from ...observed import fact, for_indicator
 from ...results.run import fiscal_year, run_to_end
 from ...scenario.loader import load_scenario, scenario_from_dict
 from .sectors import apprehensions_by_sector, observed_shares, shares
 
-__all__ = ["HISTORY", "Row", "Report", "run_windows", "yearly", "build_report", "markdown"]
+__all__ = ["HISTORY", "PERIOD_CHECKS", "PeriodCheck", "Row", "Report", "run_windows", "yearly", "build_report",
+           "markdown"]
 
 #: (built-in scenario, start, end): the runs, in the order years are taken from them
-HISTORY = (("history-2010-2021", None, None),)
+HISTORY = (("history-2010-2024", None, None),)
 US_NATIONALITIES = ("MEX", "GTM", "HND", "SLV")
 SECTOR_FIT, SECTOR_CHECK = (2010, 2013), (2011, 2012)
 
@@ -36,7 +38,7 @@ SECTOR_FIT, SECTOR_CHECK = (2010, 2013), (2011, 2012)
 ROLES: dict[tuple[str, str], dict[int, str]] = {
     ("apprehensions_us", "fiscal"): {2010: "fitted", 2011: "fitted", 2012: "input", 2013: "input"},
     ("detentions_mexico", "year"): {2016: "fitted", 2017: "input", 2018: "input", 2019: "input",
-                                    2020: "input", 2021: "input"},
+                                    2020: "input", 2021: "input", 2022: "input", 2023: "fitted"},
     ("deportations_mexico", "year"): {2010: "fitted", 2013: "fitted", 2015: "fitted", 2018: "input",
                                       2020: "input", 2021: "input"},
     ("asylum_applications_mexico", "year"): {2013: "input", 2014: "fitted", 2016: "fitted", 2018: "fitted",
@@ -45,8 +47,11 @@ ROLES: dict[tuple[str, str], dict[int, str]] = {
 WHY = {
     ("apprehensions_us", "fitted"): "departures fitted to them (scripts/fit_default.py)",
     ("apprehensions_us", "input"): "the 2012 and 2013 flows windows are their ratios to FY2011",
-    ("detentions_mexico", "fitted"): "the Southern Border Program's level (scripts/fit_sbp.py)",
-    ("detentions_mexico", "input"): "the flows windows of 2017-2021 follow Mexico's detentions",
+    ("detentions_mexico", "fitted"): "2016: the Southern Border Program's level (scripts/fit_sbp.py); "
+                                     "2023: Mexico's detection that year (scripts/fit_flows.py)",
+    ("detentions_mexico", "input"): "the flows windows of 2017-2022 follow Mexico's detentions (2022: "
+                                    "Central Americans' own; the rest of that year's total is a check "
+                                    "only in part, so the whole year is marked input)",
     ("deportations_mexico", "fitted"): "2010: detection level (seed 000's 70,000); 2013, 2015: scripts/fit_sbp.py",
     ("deportations_mexico", "input"): "from 2018 the deportation share of each year is set to its observed "
                                       "ratio to detentions (facts/02b), whose detentions are inputs too",
@@ -56,6 +61,68 @@ WHY = {
                                              "2021: haitians-2021's chances were set to give applicants of "
                                              "that order",
 }
+
+
+MX, COMAR = "02_mexico_detentions_deportations.csv", "03_comar_asylum_mexico.csv"
+
+
+@dataclass(frozen=True)
+class PeriodCheck:
+    """An observed count over a period that is not a whole year of a main series (a
+    nationality's, a few months', several years'), with the facts rows it comes from."""
+    label: str
+    indicator: str
+    nationalities: tuple[str, ...] | None          # None: all
+    start: str
+    end: str
+    observed: tuple[str, int] | float              # (facts file, row), or a derived value
+    role: str
+    why: str
+    persistence: tuple[str, int] | float | None = None   # the same count a period earlier
+
+
+PERIOD_CHECKS = (
+    PeriodCheck("Venezuelans detained by Mexico", "detentions_mexico", ("VEN",), "2022-01-01", "2022-11-30",
+                (MX, 70), "check", "Venezuelans' flows are the Darien's (facts/05)"),
+    PeriodCheck("Cubans detained by Mexico", "detentions_mexico", ("CUB",), "2022-01-01", "2022-11-30",
+                (MX, 73), "fitted", "Cubans' departures (scripts/fit_flows.py)"),
+    PeriodCheck("Hondurans detained by Mexico", "detentions_mexico", ("HND",), "2022-01-01", "2022-11-30",
+                (MX, 71), "input", "flows-2022"),
+    PeriodCheck("all detained by Mexico", "detentions_mexico", None, "2018-12-01", "2024-08-31",
+                (MX, 95), "fitted", "Mexico's detection in 2024 (scripts/fit_flows.py)"),
+    PeriodCheck("COMAR applicants, Hondurans", "asylum_applications_mexico", ("HND",), "2022-01-01", "2022-12-31",
+                (COMAR, 50), "check", "", (COMAR, 64)),
+    PeriodCheck("COMAR applicants, Cubans", "asylum_applications_mexico", ("CUB",), "2022-01-01", "2022-12-31",
+                (COMAR, 51), "check", "", (COMAR, 42)),
+    PeriodCheck("COMAR applicants, Haitians", "asylum_applications_mexico", ("HTI",), "2022-01-01", "2022-12-31",
+                (COMAR, 52), "check", "", (COMAR, 63)),
+    PeriodCheck("COMAR applicants, Venezuelans", "asylum_applications_mexico", ("VEN",), "2022-01-01",
+                "2022-12-31", (COMAR, 53), "check", "", (COMAR, 43)),
+    PeriodCheck("COMAR applicants, Nicaraguans", "asylum_applications_mexico", ("NIC",), "2022-01-01",
+                "2022-12-31", (COMAR, 54), "check", ""),
+    PeriodCheck("COMAR applicants, Salvadorans", "asylum_applications_mexico", ("SLV",), "2022-01-01",
+                "2022-12-31", (COMAR, 55), "check", "", (COMAR, 44)),
+    PeriodCheck("COMAR applicants, Guatemalans", "asylum_applications_mexico", ("GTM",), "2022-01-01",
+                "2022-12-31", (COMAR, 56), "check", ""),
+    PeriodCheck("COMAR applicants, Haitians", "asylum_applications_mexico", ("HTI",), "2023-01-01", "2023-12-31",
+                (COMAR, 60), "check", "", (COMAR, 52)),
+    PeriodCheck("COMAR applicants, Hondurans", "asylum_applications_mexico", ("HND",), "2023-01-01", "2023-12-31",
+                (COMAR, 61), "input", "flows-2023 follow Hondurans' applications", (COMAR, 50)),
+    PeriodCheck("COMAR applicants, Cubans", "asylum_applications_mexico", ("CUB",), "2023-01-01", "2023-12-31",
+                (COMAR, 62), "check", "", (COMAR, 51)),
+    PeriodCheck("COMAR applicants, all", "asylum_applications_mexico", None, "2024-01-01", "2024-09-30",
+                (COMAR, 91), "check", "", 113177.0),
+    PeriodCheck("Border Patrol apprehensions at the south-west border, all (FY2022)", "apprehensions_us", None,
+                "2021-10-01", "2022-09-30", 2_204_084.0, "check",
+                "", 1_659_206.0),
+)
+#: how the derived values above were derived
+PERIOD_NOTES = (
+    "FY2022's Border Patrol apprehensions: about 1,150,000 under Title 8 and 1,054,084 Title 42 "
+    "expulsions (facts/04 rows 15-16); FY2021's (persistence): 1,659,206 (facts/04 row 15, derived). "
+    "The model holds only its nine nationalities (Ecuadorians standing in for the others).",
+    "COMAR's applicants in January-September 2023 (persistence for 2024's): 113,177 (facts/03 row 91's comment).",
+)
 
 
 @dataclass
@@ -76,6 +143,21 @@ class Report:
     sectors: dict[int, dict[str, tuple[float, float]]]       # year -> sector -> (model, observed)
     sector_naive: dict[str, dict[int, dict[str, float]]]     # naive name -> year -> sector -> share
     seconds: float
+    periods: list[tuple[PeriodCheck, float, float, float | None, str]] = field(default_factory=list)
+    # (check, observed, model, persistence, facts status)
+
+
+def _value(ref) -> tuple[float, str]:
+    return fact(*ref) if isinstance(ref, tuple) else (float(ref), "derived")
+
+
+def period_total(result, check: PeriodCheck) -> float:
+    first, last = (dt.date.fromisoformat(x) for x in (check.start, check.end))
+    days = np.array([first <= d <= last for d in result.dates])
+    if check.nationalities is None:
+        return float(result.series(check.indicator, None)[days].sum())
+    return float(sum(result.series(check.indicator, n)[days].sum()
+                     for n in check.nationalities if n in result.nationalities))
 
 
 def _window(name: str, start: str | None, end: str | None, scale: float):
@@ -151,7 +233,15 @@ def build_report(runs, scale: float, seconds: float = 0.0) -> Report:
              "straight line FY2010-FY2013 (an interpolation)": {
                  y: {k: first[k] + (last[k] - first[k]) * (y - SECTOR_FIT[0]) / span for k in first}
                  for y in SECTOR_CHECK}}
-    return Report(scale, rows, sectors, naive, seconds)
+    last = runs[-1].result
+    periods = []
+    for check in PERIOD_CHECKS:
+        if dt.date.fromisoformat(check.end) > last.dates[-1]:
+            continue
+        observed, status = _value(check.observed)
+        before = _value(check.persistence)[0] if check.persistence is not None else None
+        periods.append((check, observed, period_total(last, check), before, status))
+    return Report(scale, rows, sectors, naive, seconds, periods)
 
 
 def log_error(model: float, observed: float) -> float:
@@ -164,7 +254,7 @@ def markdown(rep: Report) -> str:
         "# Validation: the model beside the facts",
         "",
         "Written by `scripts/validate.py` (do not edit by hand). The model is the built-in history",
-        f"`history-2010-2021` (one run, its own seed) at population scale {rep.scale:g}, results at full size;",
+        f"`history-2010-2024` (one run, its own seed) at population scale {rep.scale:g}, results at full size;",
         f"{rep.seconds:.0f} s in all. The fits ran on the era scenarios (each a window of the history that",
         "starts empty), so a fitted year can differ a little here. Every observed year is marked:",
         "",
@@ -221,6 +311,27 @@ def markdown(rep: Report) -> str:
     for (series, role), why in WHY.items():
         if any(r.series.startswith(series) and r.role == role for r in rep.rows):
             out.append(f"- {series}, {role}: {why}.")
+    if rep.periods:
+        out += ["", "## Other periods: by nationality, part-years, several years", "",
+                "Counts the facts give for a nationality, for part of a year or for several years. The",
+                "persistence forecast is the same count a year earlier, where the facts hold it.", "",
+                "| count | period | observed | status of the figure | model | role | error | persistence | error |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for check, observed, model, before, status in rep.periods:
+            role = check.role + (f" ({check.why})" if check.why else "")
+            cells = [check.label, f"{check.start} to {check.end}", f"{observed:,.0f}", status, f"{model:,.0f}",
+                     role, f"{log_error(model, observed):.2f}"]
+            cells += ["", ""] if before is None else [f"{before:,.0f}", f"{log_error(before, observed):.2f}"]
+            out.append("| " + " | ".join(cells) + " |")
+        out += [""] + [f"- {note}" for note in PERIOD_NOTES]
+        checks = [(m, o, b) for c, o, m, b, _ in rep.periods if c.role == "check"]
+        if checks:
+            with_naive = [(m, o, b) for m, o, b in checks if b is not None]
+            out += ["", f"Of these, {len(checks)} are checks: median error "
+                    f"{np.median([log_error(m, o) for m, o, _ in checks]):.2f}; on the "
+                    f"{len(with_naive)} with a persistence forecast, model "
+                    f"{np.median([log_error(m, o) for m, o, _ in with_naive]):.2f} against persistence "
+                    f"{np.median([log_error(b, o) for _, o, b in with_naive]):.2f}."]
     out += ["", "## Summary of the checks", "",
             "| series | checks | median error, model | persistence | trend | model better than persistence |",
             "|---|---|---|---|---|---|"]

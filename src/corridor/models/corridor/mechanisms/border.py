@@ -7,7 +7,10 @@ asylum: under "stay in Mexico" (``mpp_share`` of the nationalities in ``mpp_elig
 unaccompanied minors) they wait for their hearing in the border city, exposed to its criminals,
 otherwise they enter pending their case. The others are returned to the border city (as most
 Mexicans were around 2010), removed home, or flown to southern Mexico and expelled into
-Guatemala (seed 004).
+Guatemala (seed 004). Where a lawful pathway is open (``port_entry_share``: parole for Cubans,
+Haitians, Nicaraguans and Venezuelans from 2023, facts/10), that share of those ready to cross
+present themselves at a port of entry instead: they enter pending their case and are not
+Border Patrol apprehensions.
 """
 
 from __future__ import annotations
@@ -62,6 +65,12 @@ def hearings_and_crossings(s, i, w, d):
         return
     here = a.loc[s]
     side = g.dst[g.crossing_route[here]]
+    if bern(d, k.port_entry, ident, p.port_entry_share[n]):
+        a.loc[s] = side
+        count(d, x.port_entries_us, n, side)
+        set_status(a, s, Status.IN_US)
+        d.flags[i] |= FLAG_ADMITTED
+        return
     count(d, x.crossing_attempts_us, n, side)
     u = draw(d, k.crossing, ident)
     p_death = p.us_crossing_death_probability
@@ -126,6 +135,9 @@ MECHANISM = Mechanism(
           "Share of removals of non-Mexicans flown to southern Mexico instead of home (seed 004)."),
         P("us_removal_south_location", (), -1, LARGEST, "location",
           "Where deportation flights to southern Mexico land (-1: no such place in this network)."),
+        P("port_entry_share", ("nationality",), 0, 1, "share",
+          "Share of people ready to cross who go to a port of entry by a lawful pathway (parole, "
+          "appointments) instead of crossing between ports."),
         P("expulsion_days", (), 0, 365, "days",
           "Days before people flown to southern Mexico are expelled into Guatemala."),
     ),
@@ -137,6 +149,7 @@ MECHANISM = Mechanism(
         Indicator("mpp_enrollments", "flow", "asylum seekers sent back to wait in Mexico (MPP)"),
         Indicator("us_asylum_grants", "flow", "US asylum grants after waiting in Mexico"),
         Indicator("us_flights_south_mexico", "flow", "people flown by the US to southern Mexico"),
+        Indicator("port_entries_us", "flow", "people admitted at a port of entry by a lawful pathway"),
     ),
     also_counts=("deaths",),
     streams=(Stream("us_asylum_decision", "protection after an MPP hearing"),
@@ -145,7 +158,8 @@ MECHANISM = Mechanism(
              Stream("us_asylum_claim", "an apprehended person claims asylum"),
              Stream("mpp", "an asylum seeker is sent back to wait in Mexico"),
              Stream("us_return", "returned to the border city rather than removed"),
-             Stream("us_removal_route", "removal route after an apprehension")),
+             Stream("us_removal_route", "removal route after an apprehension"),
+             Stream("port_entry", "goes to a port of entry by a lawful pathway")),
     rule=hearings_and_crossings,
     reads=("status", "timer", "nationality", "uid", "loc", "origin", "group"),
     writes=("loc", "status", "days_in_status", "live", "route", "timer"),

@@ -57,10 +57,11 @@ def test_each_era_is_a_window_of_the_history(history, era):
             assert np.array_equal(a, b), (era, sim.day0 + dt.timedelta(tick), name)
 
 
-def test_the_history_covers_fy2010_to_2021_with_every_era_policy(history):
+def test_the_history_covers_fy2010_to_2024_with_every_era_policy(history):
     names = {p.name for p in load_scenario(HISTORY).spec.policies}
     for era in ERAS[1:]:
         assert {p.name for p in load_scenario(era).spec.policies} <= names
     assert history.day0 + dt.timedelta(180) == dt.date(2009, 10, 1)
-    assert history.day0 + dt.timedelta(history.n_ticks - 1) == dt.date(2021, 12, 31)
+    assert history.day0 + dt.timedelta(history.n_ticks - 1) == dt.date(2024, 12, 31)
+    assert "CUB" in history.nationalities
     assert history.policies_outside_run == ()

@@ -80,6 +80,21 @@ CASES = {
     "visa-restrictions-for-haitians": (lambda r: total(r, "detentions_mexico", "2021-01-01", "2021-12-31",
                                                        ("HTI",)), +1),
     "families-and-asylum-claims-2019": (lambda r: total(r, "us_asylum_claims", "2019-01-01", "2020-03-19"), +1),
+    # 2022-2024
+    "cubans-by-way-of-managua": (lambda r: total(r, "departures", "2022-01-01", "2022-12-31", ("CUB",)), +1),
+    "visa-required-for-venezuelans": (lambda r: total(r, "detentions_mexico", "2022-02-01", "2022-12-31",
+                                                      ("VEN",)), +1),
+    "stay-in-mexico-reinstated": (lambda r: total(r, "mpp_enrollments", "2021-12-06", "2022-08-08"), +1),
+    "title-42-for-venezuelans": (lambda r: total(r, "us_asylum_claims", "2022-10-19", "2023-05-11", ("VEN",)), -1),
+    "parole-for-venezuelans": (lambda r: total(r, "apprehensions_us", "2022-10-19", "2024-12-31", ("VEN",)), -1),
+    "parole-for-cubans-haitians-nicaraguans": (lambda r: total(r, "apprehensions_us", "2023-01-05", "2024-12-31",
+                                                               ("CUB", "NIC")), -1),
+    "mexico-enforcement-2023": (lambda r: total(r, "detentions_mexico", "2023-01-01", "2023-12-31"), +1),
+    "mexico-enforcement-2024": (lambda r: total(r, "detentions_mexico", "2024-01-01", "2024-12-31"), +1),
+    "visitor-card-for-hondurans-and-salvadorans": (lambda r: total(
+        r, "detentions_mexico", "2023-10-01", "2024-12-31", ("HND", "SLV"),
+        ("tapachula", "tenosique", "palenque", "comitan", "arriaga")), -1),
+    "panama-closes-darien": (lambda r: total(r, "departures", "2024-07-01", "2024-12-31", ("VEN", "HTI", "ECU")), -1),
     # the flows and yearly rates the history follows
     "flows-2013-2016": (lambda r: total(r, "departures", "2013-01-01", "2016-12-31", CA), +1),
     "haitians-and-venezuelans-2021": (lambda r: total(r, "departures", "2021-01-01", "2021-12-31", ("HTI",)), +1),

@@ -48,6 +48,7 @@ EVERYTHING = {   # every lever on at once, with rates high enough that each mech
     "us_asylum_grant_probability": {"*": 0.3}, "us_return_to_border_share": {"*": 0.3},
     "us_removal_to_south_mexico_share": {"GTM": 0.5}, "us_removal_south_location": "tapachula",
     "expulsion_days": 2, "crossing_extra_km": {"reynosa": 18}, "apprehension_per_extra_km": 0.05,
+    "port_entry_share": {"GTM": 0.2},
     "us_interior_arrest_per_year": {"*": 6.0}, "us_removal_probability": {"*": 0.8},
     "consular_defence_factor": {"MEX": 0.5, "*": 1.0},
     "asylum_decisions_per_day": 1.7, "asylum_min_days": 3, "asylum_abandon_per_day": 0.02,

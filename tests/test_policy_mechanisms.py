@@ -171,3 +171,19 @@ def test_interior_arrests_and_consular_defence(make_scenario):
     # removed people are back in the simulation, returned home
     a = sim.agents
     assert ((a.status == int(Status.RETURNED_BY_US)) & a.live).sum() > 0
+
+
+def test_lawful_pathway_moves_crossings_to_ports(make_scenario):
+    """A share of those ready to cross go to a port of entry (parole, appointments): they enter,
+    and are neither attempts between ports nor apprehensions; the others cross as before."""
+    params = dict(us_apprehension_probability=0.9, us_crossing_death_probability=0, **NO_CRIME)
+    base = run(make_scenario, **params)
+    ports = run(make_scenario, **params, port_entry_share={"GTM": 0.6})
+    at_ports = total(ports, "port_entries_us", GTM)
+    ready = at_ports + total(ports, "crossing_attempts_us", GTM)
+    assert total(base, "port_entries_us") == 0
+    assert ready > 100
+    assert abs(at_ports / ready - 0.6) < 4 * math.sqrt(0.24 / ready)
+    assert total(ports, "apprehensions_us", GTM) < 0.6 * total(base, "apprehensions_us", GTM)
+    assert total(ports, "apprehensions_us", MEX) == total(base, "apprehensions_us", MEX)   # another nationality
+    assert total(ports, "entries_us", GTM) + at_ports > total(base, "entries_us", GTM)
